@@ -1,0 +1,25 @@
+/**
+ * Progress of a generation, as a discriminated union. Every event is plain data.
+ *
+ * Stages in order: load-pack -> encode-text -> encode-image -> denoise -> decode -> encode-video -> done.
+ */
+export type Stage =
+  | 'load-pack'
+  | 'encode-text'
+  | 'encode-image'
+  | 'denoise'
+  | 'decode'
+  | 'encode-video';
+
+export type ProgressEvent =
+  | { type: 'stage'; stage: Stage; message?: string }
+  /** One UNet call for window `window` (0-based) of `windows` during step `step` (0-based) of `steps`. */
+  | { type: 'window'; step: number; steps: number; window: number; windows: number }
+  /** Denoising step `step` (0-based) of `steps` finished; `msPerStep` is the mean so far. */
+  | { type: 'step'; step: number; steps: number; msPerStep: number }
+  /** Frame `frame` (0-based) of `frames` decoded; `rgba` is width*height*4 bytes. */
+  | { type: 'frame'; frame: number; frames: number; width: number; height: number; rgba: Uint8ClampedArray }
+  | { type: 'encode'; frame: number; frames: number }
+  | { type: 'log'; level: 'info' | 'warn'; message: string };
+
+export type ProgressCallback = (event: ProgressEvent) => void;
