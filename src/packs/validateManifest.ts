@@ -1,0 +1,157 @@
+/**
+ * Validates a parsed manifest.json against pack format v1 (`models/pack_schema.json`), returning
+ * either the typed manifest or every problem found, each naming the field, so a broken pack gets a
+ * message a user (or pack author) can act on.
+ */
+import type { FileRef, GraphName, GraphSpec, PackManifest, TensorSpec } from './manifest';
+
+export type ValidationResult =
+  | { ok: true; manifest: PackManifest }
+  | { ok: false; errors: string[] };
+
+export const GRAPH_NAMES: readonly GraphName[] = ['text_encoder', 'vae_encoder', 'vae_decoder', 'unet'];
+const FAMILIES = ['musev', 'musev_referencenet', 'musev_referencenet_pose'];
+const DTYPES = ['float32', 'float16', 'int64', 'int32'];
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The graph inputs/outputs the runtime codes against (models/README.md, "Graph I/O contract"). */
+export const GRAPH_IO: Record<GraphName, { inputs: string[]; outputs: string[] }> = {
+  text_encoder: { inputs: ['input_ids'], outputs: ['last_hidden_state'] },
+  vae_encoder: { inputs: ['image'], outputs: ['latent_mean'] },
+  vae_decoder: { inputs: ['latent'], outputs: ['image'] },
+  unet: { inputs: ['sample', 'timestep', 'encoder_hidden_states', 'frame_index'], outputs: ['noise_pred'] },
+};
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+class Checker {
+  errors: string[] = [];
+  fail(path: string, what: string) {
+    this.errors.push(`${path}: ${what}`);
+  }
+  obj(x: unknown, path: string): Obj | undefined {
+    if (!isObj(x)) {
+      this.fail(path, 'must be an object');
+      return undefined;
+    }
+    return x;
+  }
+  str(o: Obj, key: string, path: string, allowed?: readonly string[]) {
+    const v = o[key];
+    if (typeof v !== 'string' || v.length === 0) return this.fail(`${path}.${key}`, 'must be a non-empty string');
+    if (allowed && !allowed.includes(v)) this.fail(`${path}.${key}`, `must be one of ${allowed.join(', ')} (got "${v}")`);
+  }
+  num(o: Obj, key: string, path: string, opts: { int?: boolean; min?: number; exclusiveMin?: number } = {}) {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return this.fail(`${path}.${key}`, 'must be a number');
+    if (opts.int && !Number.isInteger(v)) this.fail(`${path}.${key}`, 'must be an integer');
+    if (opts.min !== undefined && v < opts.min) this.fail(`${path}.${key}`, `must be >= ${opts.min}`);
+    if (opts.exclusiveMin !== undefined && v <= opts.exclusiveMin) this.fail(`${path}.${key}`, `must be > ${opts.exclusiveMin}`);
+  }
+  bool(o: Obj, key: string, path: string) {
+    if (typeof o[key] !== 'boolean') this.fail(`${path}.${key}`, 'must be true or false');
+  }
+  fileRef(x: unknown, path: string): x is FileRef {
+    const o = this.obj(x, path);
+    if (!o) return false;
+    const before = this.errors.length;
+    this.str(o, 'file', path);
+    if (typeof o.file === 'string' && (o.file.startsWith('/') || o.file.split('/').includes('..') || /^[a-z]+:/i.test(o.file)))
+      this.fail(`${path}.file`, 'must be a relative path inside the pack');
+    this.num(o, 'bytes', path, { int: true, min: 0 });
+    if (typeof o.sha256 !== 'string' || !SHA256.test(o.sha256)) this.fail(`${path}.sha256`, 'must be 64 lowercase hex digits');
+    return this.errors.length === before;
+  }
+  tensors(x: unknown, path: string): TensorSpec[] {
+    if (!Array.isArray(x)) {
+      this.fail(path, 'must be an array');
+      return [];
+    }
+    x.forEach((t, i) => {
+      const o = this.obj(t, `${path}[${i}]`);
+      if (!o) return;
+      this.str(o, 'name', `${path}[${i}]`);
+      this.str(o, 'dtype', `${path}[${i}]`, DTYPES);
+      const shape = o.shape;
+      if (!Array.isArray(shape) || !shape.every((d) => (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d.length > 0)))
+        this.fail(`${path}[${i}].shape`, 'must be an array of sizes or dimension names');
+    });
+    return x as TensorSpec[];
+  }
+  graph(x: unknown, name: GraphName, path: string) {
+    if (!this.fileRef(x, path)) return;
+    const g = x as unknown as GraphSpec & Obj;
+    if (!Array.isArray(g.externalData)) this.fail(`${path}.externalData`, 'must be an array (empty when the weights are inside the .onnx)');
+    else g.externalData.forEach((f, i) => this.fileRef(f, `${path}.externalData[${i}]`));
+    const names = (list: TensorSpec[]) => list.map((t) => t?.name);
+    const ins = names(this.tensors(g.inputs, `${path}.inputs`));
+    const outs = names(this.tensors(g.outputs, `${path}.outputs`));
+    for (const want of GRAPH_IO[name].inputs) if (!ins.includes(want)) this.fail(`${path}.inputs`, `must include "${want}"`);
+    for (const want of GRAPH_IO[name].outputs) if (!outs.includes(want)) this.fail(`${path}.outputs`, `must include "${want}"`);
+  }
+}
+
+export function validateManifest(json: unknown): ValidationResult {
+  const c = new Checker();
+  const m = c.obj(json, 'manifest');
+  if (!m) return { ok: false, errors: c.errors };
+  if (m.format !== 'musev-web-pack') c.fail('manifest.format', 'must be "musev-web-pack"');
+  if (m.formatVersion !== 1) c.fail('manifest.formatVersion', `must be 1 (this app reads pack format v1, got ${JSON.stringify(m.formatVersion)})`);
+  for (const k of ['id', 'version', 'name']) c.str(m, k, 'manifest');
+  if (typeof m.description !== 'string') c.fail('manifest.description', 'must be a string');
+  c.str(m, 'family', 'manifest', FAMILIES);
+  c.bool(m, 'randomWeights', 'manifest');
+  c.str(m, 'dtype', 'manifest', ['float32', 'float16']);
+
+  const graphs = c.obj(m.graphs, 'manifest.graphs');
+  if (graphs) for (const name of GRAPH_NAMES) c.graph(graphs[name], name, `manifest.graphs.${name}`);
+
+  const tok = c.obj(m.tokenizer, 'manifest.tokenizer');
+  if (tok) {
+    c.str(tok, 'type', 'manifest.tokenizer', ['clip-bpe']);
+    c.fileRef(tok.vocab, 'manifest.tokenizer.vocab');
+    c.fileRef(tok.merges, 'manifest.tokenizer.merges');
+    for (const k of ['maxLength', 'bosTokenId', 'eosTokenId', 'padTokenId']) c.num(tok, k, 'manifest.tokenizer', { int: true, min: 0 });
+  }
+
+  const s = c.obj(m.scheduler, 'manifest.scheduler');
+  if (s) {
+    const p = 'manifest.scheduler';
+    c.str(s, '_class_name', p, ['EulerDiscreteScheduler']);
+    c.num(s, 'num_train_timesteps', p, { int: true, min: 1 });
+    c.num(s, 'beta_start', p, { exclusiveMin: 0 });
+    c.num(s, 'beta_end', p, { exclusiveMin: 0 });
+    c.str(s, 'beta_schedule', p, ['scaled_linear', 'linear']);
+    c.str(s, 'prediction_type', p, ['epsilon']);
+    c.str(s, 'timestep_spacing', p, ['linspace', 'leading', 'trailing']);
+    c.num(s, 'steps_offset', p, { int: true, min: 0 });
+    c.str(s, 'interpolation_type', p, ['linear']);
+    if (s.use_karras_sigmas !== false) c.fail(`${p}.use_karras_sigmas`, 'must be false (Karras sigmas are not supported)');
+  }
+
+  const vae = c.obj(m.vae, 'manifest.vae');
+  if (vae) {
+    c.num(vae, 'scalingFactor', 'manifest.vae', { exclusiveMin: 0 });
+    c.num(vae, 'latentChannels', 'manifest.vae', { int: true, min: 1 });
+    c.num(vae, 'downscale', 'manifest.vae', { int: true, min: 1 });
+  }
+  const unet = c.obj(m.unet, 'manifest.unet');
+  if (unet) {
+    c.num(unet, 'crossAttentionDim', 'manifest.unet', { int: true, min: 1 });
+    c.bool(unet, 'frameIndexUsesMotionSpeed', 'manifest.unet');
+    c.num(unet, 'latentMultiple', 'manifest.unet', { int: true, min: 1 });
+  }
+  const d = c.obj(m.defaults, 'manifest.defaults');
+  if (d) {
+    const p = 'manifest.defaults';
+    for (const k of ['width', 'height', 'frames', 'contextFrames', 'steps', 'fps']) c.num(d, k, p, { int: true, min: 1 });
+    c.num(d, 'contextOverlap', p, { int: true, min: 0 });
+    c.num(d, 'guidanceScale', p, { min: 0 });
+    c.num(d, 'motionSpeed', p, { exclusiveMin: 0 });
+    if (typeof d.negativePrompt !== 'string') c.fail(`${p}.negativePrompt`, 'must be a string');
+    if (typeof d.contextOverlap === 'number' && typeof d.contextFrames === 'number' && d.contextOverlap >= d.contextFrames)
+      c.fail(`${p}.contextOverlap`, 'must be smaller than contextFrames');
+  }
+  return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, manifest: json as PackManifest };
+}
