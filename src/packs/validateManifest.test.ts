@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { validateManifest } from './validateManifest';
+
+const demoManifestPath = fileURLToPath(new URL('../../public/packs/tiny-musev/manifest.json', import.meta.url));
+const load = () => JSON.parse(readFileSync(demoManifestPath, 'utf8'));
+
+describe('validateManifest', () => {
+  it('accepts the manifest the exporter writes for the demo pack', () => {
+    const r = validateManifest(load());
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.manifest.family).toBe('musev');
+    expect(r.manifest.graphs.unet.inputs.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['sample', 'timestep', 'encoder_hidden_states', 'frame_index']),
+    );
+  });
+
+  it('names every broken field', () => {
+    const m = load();
+    m.formatVersion = 2;
+    m.graphs.unet.sha256 = 'XYZ';
+    delete m.graphs.vae_decoder;
+    m.graphs.text_encoder.externalData[0].file = '../../etc/passwd';
+    m.defaults.contextOverlap = m.defaults.contextFrames;
+    m.scheduler.use_karras_sigmas = true;
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = r.errors.join('\n');
+    expect(text).toContain('manifest.formatVersion');
+    expect(text).toContain('manifest.graphs.unet.sha256');
+    expect(text).toContain('manifest.graphs.vae_decoder: must be an object');
+    expect(text).toContain('manifest.graphs.text_encoder.externalData[0].file: must be a relative path');
+    expect(text).toContain('manifest.defaults.contextOverlap');
+    expect(text).toContain('manifest.scheduler.use_karras_sigmas');
+  });
+
+  it('rejects a graph missing a contract input and non-objects', () => {
+    const m = load();
+    m.graphs.unet.inputs = m.graphs.unet.inputs.filter((t: { name: string }) => t.name !== 'frame_index');
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toContain('manifest.graphs.unet.inputs: must include "frame_index"');
+    expect(validateManifest('hello')).toEqual({ ok: false, errors: ['manifest: must be an object'] });
+  });
+});
