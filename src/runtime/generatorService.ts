@@ -1,0 +1,95 @@
+/**
+ * The GeneratorApi implementation. It runs in the generator worker (workers/generator.worker.ts
+ * exposes it with comlink) and in-thread in tests. It owns the GPU device and every ONNX session.
+ * Errors leave as plain AppError data (class identity does not survive postMessage).
+ */
+import { CancelledError, generateVideo } from '../pipeline/generateVideo';
+import { requestProblems } from '../pipeline/validateRequest';
+import { appError, toAppError } from '../rpc/errors';
+import type { BackendInfo, GenerateRequest, GeneratorApi, LoadOptions, PackSummary } from '../rpc/generatorApi';
+import type { ProgressCallback } from '../rpc/progress';
+import { loadPack, type LoadedPack } from './loadPack';
+import type { Ort } from './ortTypes';
+import type { PackSource } from './packSource';
+import type { WebGpuProbe } from './webgpuDevice';
+
+export interface GeneratorDeps {
+  ort: Ort;
+  sourceFor(manifestUrl: string): PackSource;
+  /** Probes WebGPU once; absent in environments without it (Node tests). */
+  probeWebGpu?(): Promise<WebGpuProbe>;
+}
+
+/** Rethrows anything as plain AppError data. */
+async function asAppError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
+  let probe: Promise<WebGpuProbe> | undefined;
+  let loaded: { key: string; pack: LoadedPack; backend: BackendInfo } | undefined;
+
+  async function chooseBackend(options: LoadOptions): Promise<{ info: BackendInfo; device?: GPUDevice }> {
+    if (options.backend === 'wasm' || !deps.probeWebGpu) {
+      return { info: { backend: 'wasm', reason: options.backend === 'wasm' ? 'The wasm backend was chosen in the settings.' : 'WebGPU is not available here.', shaderF16: false } };
+    }
+    probe ??= deps.probeWebGpu();
+    const p = await probe;
+    if (options.backend === 'webgpu' && p.info.backend !== 'webgpu') {
+      throw appError('webgpu-unavailable', `WebGPU was requested but cannot be used: ${p.info.reason ?? 'unknown reason'}. Choose the wasm backend instead.`);
+    }
+    return p;
+  }
+
+  return {
+    loadPack(manifestUrl, options, onProgress) {
+      return asAppError(async () => {
+        onProgress({ type: 'stage', stage: 'load-pack' });
+        const { info, device } = await chooseBackend(options);
+        const key = `${manifestUrl}|${info.backend}`;
+        if (loaded?.key !== key) {
+          await loaded?.pack.release();
+          loaded = undefined;
+          const pack = await loadPack(deps.ort, deps.sourceFor(manifestUrl), { backend: info.backend, device }, onProgress);
+          loaded = { key, pack, backend: info };
+        }
+        const m = loaded.pack.manifest;
+        const summary: PackSummary = { id: m.id, name: m.name, family: m.family, randomWeights: m.randomWeights, defaults: m.defaults };
+        return { pack: summary, backend: loaded.backend };
+      });
+    },
+
+    generate(request: GenerateRequest, onProgress: ProgressCallback) {
+      return asAppError(async () => {
+        if (!loaded) throw appError('pack-missing', 'No model pack is loaded yet. Load a pack, then generate.');
+        const { pack, backend } = loaded;
+        const problems = requestProblems(request, { pixelMultiple: pack.manifest.vae.downscale * pack.manifest.unet.latentMultiple });
+        if (problems.length) throw appError('bad-input', problems.join(' '));
+        const t0 = performance.now();
+        try {
+          const out = await generateVideo(pack.networks, pack.tokenizer, pack.pipelineConfig, request, onProgress);
+          return {
+            frames: out.frames,
+            frameCount: out.frames.length,
+            width: out.width,
+            height: out.height,
+            backend: backend.backend,
+            timings: { totalMs: performance.now() - t0, ...out.timings },
+          };
+        } catch (e) {
+          if (e instanceof CancelledError) throw appError('cancelled', 'Generation cancelled.');
+          throw e;
+        }
+      });
+    },
+
+    async dispose() {
+      await loaded?.pack.release();
+      loaded = undefined;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Loads a model pack: manifest (validated), tokenizer, and one session per graph on the chosen
+ * backend. Sessions are created once per pack and reused across generations.
+ */
+import { ClipTokenizer } from '../core/clipTokenizer';
+import type { PipelineConfig } from '../pipeline/generateVideo';
+import type { Networks } from '../pipeline/networks';
+import type { PackManifest } from '../packs/manifest';
+import { GRAPH_NAMES, validateManifest } from '../packs/validateManifest';
+import { appError } from '../rpc/errors';
+import type { ProgressCallback } from '../rpc/progress';
+import { ortNetworks, type NetworkSessions } from './ortNetworks';
+import type { Ort, OrtSession } from './ortTypes';
+import { readVerified, type PackSource } from './packSource';
+import { createGraphSession, type SessionTarget } from './sessions';
+
+export interface LoadedPack {
+  manifest: PackManifest;
+  tokenizer: ClipTokenizer;
+  networks: Networks;
+  sessions: NetworkSessions;
+  pipelineConfig: PipelineConfig;
+  release(): Promise<void>;
+}
+
+export async function readManifest(source: PackSource): Promise<PackManifest> {
+  const bytes = await source.readBytes('manifest.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw appError('pack-corrupt', `The model pack's manifest.json (${source.label}) is not valid JSON. Re-download the pack.`, String(e));
+  }
+  const r = validateManifest(json);
+  if (!r.ok) {
+    const incompatible = r.errors.some((e) => e.startsWith('manifest.format'));
+    throw appError(
+      incompatible ? 'pack-incompatible' : 'pack-corrupt',
+      incompatible
+        ? `This model pack (${source.label}) was made for another version of MuseV Web. Export it again with this version's exporter.`
+        : `The model pack's manifest (${source.label}) is broken: ${r.errors.slice(0, 3).join('; ')}${r.errors.length > 3 ? ` (+${r.errors.length - 3} more)` : ''}.`,
+      r.errors.join('\n'),
+    );
+  }
+  return r.manifest;
+}
+
+export async function loadPack(ort: Ort, source: PackSource, target: SessionTarget, onProgress: ProgressCallback): Promise<LoadedPack> {
+  const manifest = await readManifest(source);
+  const text = async (ref: PackManifest['tokenizer']['vocab']) => new TextDecoder().decode(await readVerified(source, ref));
+  const tok = manifest.tokenizer;
+  const tokenizer = new ClipTokenizer({
+    vocab: JSON.parse(await text(tok.vocab)) as Record<string, number>,
+    merges: await text(tok.merges),
+    bosTokenId: tok.bosTokenId,
+    eosTokenId: tok.eosTokenId,
+    padTokenId: tok.padTokenId,
+    maxLength: tok.maxLength,
+  });
+  const sessions: Partial<NetworkSessions> = {};
+  try {
+    for (const name of GRAPH_NAMES) {
+      onProgress({ type: 'stage', stage: 'load-pack', message: `Loading ${name.replace('_', ' ')}` });
+      sessions[name] = await createGraphSession(ort, source, name, manifest.graphs[name], target);
+    }
+  } catch (e) {
+    await Promise.all(Object.values(sessions).map((s) => (s as OrtSession).release()));
+    throw e;
+  }
+  const s = sessions as NetworkSessions;
+  return {
+    manifest,
+    tokenizer,
+    sessions: s,
+    networks: ortNetworks(ort, s),
+    pipelineConfig: {
+      scheduler: manifest.scheduler,
+      vaeScalingFactor: manifest.vae.scalingFactor,
+      latentChannels: manifest.vae.latentChannels,
+      vaeDownscale: manifest.vae.downscale,
+      frameIndexUsesMotionSpeed: manifest.unet.frameIndexUsesMotionSpeed,
+    },
+    async release() {
+      await Promise.all(Object.values(s).map((x) => x.release()));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * ONNX session creation from a pack's graph entry: the .onnx bytes plus external-data files, each
+ * verified against the manifest, on the WebGPU EP (our own device) or the wasm EP.
+ */
+import { appError } from '../rpc/errors';
+import type { Backend } from '../rpc/generatorApi';
+import type { GraphSpec } from '../packs/manifest';
+import { readVerified, type PackSource } from './packSource';
+import type { Ort, OrtSession } from './ortTypes';
+
+export interface SessionTarget {
+  backend: Backend;
+  device?: GPUDevice;
+}
+
+export async function createGraphSession(ort: Ort, source: PackSource, name: string, graph: GraphSpec, target: SessionTarget): Promise<OrtSession> {
+  const model = await readVerified(source, graph);
+  const externalData = [];
+  for (const ref of graph.externalData) externalData.push({ path: ref.file.split('/').pop() as string, data: await readVerified(source, ref) });
+  const executionProviders =
+    target.backend === 'webgpu' ? [target.device ? { name: 'webgpu' as const, device: target.device } : ('webgpu' as const)] : ['wasm' as const];
+  try {
+    return await ort.InferenceSession.create(model, { executionProviders, externalData, graphOptimizationLevel: 'all' });
+  } catch (e) {
+    throw appError(
+      'model-load-failed',
+      `The ${name} graph of the model pack could not be loaded on ${target.backend === 'webgpu' ? 'WebGPU' : 'the wasm backend'}. If it keeps failing, re-download the pack or switch backend.`,
+      String(e),
+    );
+  }
+}
