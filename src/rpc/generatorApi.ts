@@ -54,11 +54,23 @@ export interface LoadOptions {
   backend?: Backend | 'auto';
 }
 
+/** One UNet call on WebGPU vs wasm (GPU self-check). */
+export interface BackendParity {
+  maxAbsDiff: number;
+  /** Largest |value| of the wasm output, for scale. */
+  maxAbs: number;
+  elements: number;
+  wasmMs: number;
+  webgpuMs: number;
+}
+
 /** The generator worker's API (exposed with comlink). Errors are thrown as AppError data. */
 export interface GeneratorApi {
   /** Load (or reuse) the pack whose manifest is at `manifestUrl`. */
   loadPack(manifestUrl: string, options: LoadOptions, onProgress: ProgressCallback): Promise<{ pack: PackSummary; backend: BackendInfo }>;
   /** Run one generation; frames stream through onProgress. Returns the frames for encoding. */
   generate(request: GenerateRequest, onProgress: ProgressCallback): Promise<GenerateResult & { frames: Uint8ClampedArray[] }>;
+  /** Runs one UNet call of the loaded pack on WebGPU and on wasm and compares (needs WebGPU). */
+  checkBackendParity(): Promise<BackendParity>;
   dispose(): Promise<void>;
 }

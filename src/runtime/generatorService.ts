@@ -8,6 +8,7 @@ import { requestProblems } from '../pipeline/validateRequest';
 import { appError, toAppError } from '../rpc/errors';
 import type { BackendInfo, GenerateRequest, GeneratorApi, LoadOptions, PackSummary } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
+import { checkBackendParity } from './backendParity';
 import { loadPack, type LoadedPack } from './loadPack';
 import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
@@ -31,7 +32,7 @@ async function asAppError<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
   let probe: Promise<WebGpuProbe> | undefined;
-  let loaded: { key: string; pack: LoadedPack; backend: BackendInfo } | undefined;
+  let loaded: { key: string; pack: LoadedPack; backend: BackendInfo; source: PackSource } | undefined;
 
   async function chooseBackend(options: LoadOptions): Promise<{ info: BackendInfo; device?: GPUDevice }> {
     if (options.backend === 'wasm' || !deps.probeWebGpu) {
@@ -54,8 +55,9 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         if (loaded?.key !== key) {
           await loaded?.pack.release();
           loaded = undefined;
-          const pack = await loadPack(deps.ort, deps.sourceFor(manifestUrl), { backend: info.backend, device }, onProgress);
-          loaded = { key, pack, backend: info };
+          const source = deps.sourceFor(manifestUrl);
+          const pack = await loadPack(deps.ort, source, { backend: info.backend, device }, onProgress);
+          loaded = { key, pack, backend: info, source };
         }
         const m = loaded.pack.manifest;
         const summary: PackSummary = { id: m.id, name: m.name, family: m.family, randomWeights: m.randomWeights, defaults: m.defaults };
@@ -84,6 +86,17 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
           if (e instanceof CancelledError) throw appError('cancelled', 'Generation cancelled.');
           throw e;
         }
+      });
+    },
+
+    checkBackendParity() {
+      return asAppError(async () => {
+        if (!loaded) throw appError('pack-missing', 'Load a model pack first, then run the GPU check.');
+        const p = deps.probeWebGpu ? await (probe ??= deps.probeWebGpu()) : undefined;
+        if (!p || p.info.backend !== 'webgpu') {
+          throw appError('webgpu-unavailable', `The GPU check needs WebGPU, which is not available here: ${p?.info.reason ?? 'no WebGPU in this environment'}.`);
+        }
+        return checkBackendParity(deps.ort, loaded.source, loaded.pack.manifest, p.device);
       });
     },
 
