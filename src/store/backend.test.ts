@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { packMaxEdge, probeBackend, summarizeManifest } from './backend';
+
+const defaults = {
+  width: 256, height: 192, frames: 12, contextFrames: 12, contextOverlap: 4, steps: 10,
+  guidanceScale: 7.5, fps: 12, motionSpeed: 8, negativePrompt: 'blurry',
+};
+
+describe('summarizeManifest', () => {
+  it('reads id, name, randomWeights and defaults', () => {
+    expect(summarizeManifest({ id: 'tiny', name: 'Tiny', family: 'musev', randomWeights: true, defaults })).toEqual({
+      id: 'tiny', name: 'Tiny', family: 'musev', randomWeights: true, defaults,
+    });
+  });
+  it('rejects manifests without usable defaults', () => {
+    expect(summarizeManifest(null)).toBeNull();
+    expect(summarizeManifest({ id: 'x' })).toBeNull();
+    expect(summarizeManifest({ id: 'x', defaults: { ...defaults, steps: 'ten' } })).toBeNull();
+  });
+  it('treats a missing randomWeights as false', () => {
+    expect(summarizeManifest({ id: 'x', defaults })?.randomWeights).toBe(false);
+  });
+});
+
+describe('packMaxEdge', () => {
+  it('is the larger default side', () => expect(packMaxEdge(defaults)).toBe(256));
+});
+
+describe('probeBackend', () => {
+  it('says why WebGPU is not used', async () => {
+    expect(await probeBackend({} as Navigator)).toEqual({ backend: 'wasm', reason: 'this browser has no WebGPU' });
+    const noAdapter = { gpu: { requestAdapter: async () => null } } as unknown as Navigator;
+    expect((await probeBackend(noAdapter)).reason).toMatch(/no WebGPU adapter/);
+    const ok = { gpu: { requestAdapter: async () => ({}) } } as unknown as Navigator;
+    expect(await probeBackend(ok)).toEqual({ backend: 'webgpu' });
+  });
+});

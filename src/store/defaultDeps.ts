@@ -1,0 +1,46 @@
+import type { StateStorage } from 'zustand/middleware';
+import { getEncoderClient } from '../clients/encoderClient';
+import { getGeneratorClient } from '../clients/generatorClient';
+import type { AppDeps } from './appStore';
+import { probeBackend } from './backend';
+import { decodeImageFile } from './image';
+import { cropResizeRgba } from './prepareImage';
+
+export const DEMO_PACK_PATH = 'packs/tiny-musev/manifest.json';
+
+/** localStorage when the browser lets us use it (private modes may throw). */
+function browserStorage(): StateStorage | null {
+  try {
+    const ls = globalThis.localStorage;
+    const probe = '__musev_probe__';
+    ls.setItem(probe, '1');
+    ls.removeItem(probe);
+    return ls;
+  } catch {
+    return null;
+  }
+}
+
+async function fetchJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The real browser dependencies: worker clients, localStorage, canvas, fetch. */
+export function browserDeps(): AppDeps {
+  return {
+    generator: getGeneratorClient(),
+    encoder: getEncoderClient(),
+    storage: browserStorage(),
+    manifestUrl: () => new URL(`${import.meta.env.BASE_URL}${DEMO_PACK_PATH}`, document.baseURI).href,
+    now: () => performance.now(),
+    random: () => crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32,
+    decodeImage: decodeImageFile,
+    cropResize: (image, width, height) => cropResizeRgba(image, width, height),
+    fetchJson,
+    probeBackend: () => probeBackend(),
+    createObjectURL: (blob) => URL.createObjectURL(blob),
+    revokeObjectURL: (url) => URL.revokeObjectURL(url),
+  };
+}

@@ -1,0 +1,122 @@
+import { normalizeWorkerError } from '../clients/normalizeError';
+import type { AppError } from '../rpc/errors';
+import type { GenerateRequest } from '../rpc/generatorApi';
+import type { ProgressEvent } from '../rpc/progress';
+import type { AppDeps, GetState, SetState } from './appStore';
+import { videoFileName } from './fileName';
+import { IDLE_JOB, isBusy, reduceProgress, startJob, type JobState } from './progress';
+import { hasErrors, validateSettings, type Settings } from './settings';
+
+export interface JobSlice {
+  job: JobState;
+  /** load pack → crop/resize image → generate → encode MP4 → blob URL. No-op while busy. */
+  generate(): Promise<void>;
+  /** Stop at once: terminate the busy worker(s); the job ends 'cancelled', inputs stay. */
+  cancel(): void;
+}
+
+const LABELS: Partial<Record<keyof Settings, string>> = {
+  frames: 'frames', contextFrames: 'context frames', contextOverlap: 'context overlap', steps: 'steps',
+  guidanceScale: 'guidance', seed: 'seed', fps: 'fps', width: 'width', height: 'height',
+  motionSpeed: 'motion speed', wIndNoise: 'independent noise', imgWeight: 'image weight',
+  prompt: 'prompt', negativePrompt: 'negative prompt',
+};
+
+export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): JobSlice {
+  let current = 0; // id of the job whose events and results still count
+
+  const update = (id: number, fn: (job: JobState) => JobState) => {
+    if (id === current) set((s) => ({ job: fn(s.job) }));
+  };
+
+  const fail = (id: number, error: AppError) => {
+    if (id !== current) return;
+    if (error.code === 'cancelled') {
+      update(id, (job) => ({ ...job, status: 'cancelled', etaMs: null }));
+      return;
+    }
+    update(id, (job) => ({ ...job, status: 'error', etaMs: null, error }));
+    set({ error });
+  };
+
+  return {
+    job: IDLE_JOB,
+
+    async generate() {
+      const { job, image, settings } = get();
+      if (isBusy(job.status)) return;
+      if (!image) {
+        set({ error: { code: 'bad-input', message: 'Add a reference image first: drop, paste or pick one.' } });
+        return;
+      }
+      const problems = validateSettings(settings);
+      if (hasErrors(problems)) {
+        const fields = Object.keys(problems).map((k) => LABELS[k as keyof Settings] ?? k);
+        set({ error: { code: 'bad-input', message: `Fix these settings first: ${fields.join(', ')}.` } });
+        return;
+      }
+      const id = ++current;
+      if (job.resultUrl) deps.revokeObjectURL(job.resultUrl);
+      set({ job: startJob(deps.now()), error: null });
+      const onProgress = (event: ProgressEvent) => update(id, (j) => reduceProgress(j, event, deps.now()));
+
+      try {
+        const loaded = await deps.generator.ensurePack(deps.manifestUrl(), { backend: 'auto' }, onProgress);
+        if (id !== current) return;
+        get().applyPack(loaded.pack);
+        set({ backend: loaded.backend });
+        onProgress({ type: 'stage', stage: 'encode-text' });
+
+        const request: GenerateRequest = {
+          image: { width: settings.width, height: settings.height, rgba: deps.cropResize(image, settings.width, settings.height) },
+          prompt: settings.prompt,
+          negativePrompt: settings.negativePrompt,
+          width: settings.width,
+          height: settings.height,
+          frames: settings.frames,
+          contextFrames: settings.contextFrames,
+          contextOverlap: settings.contextOverlap,
+          steps: settings.steps,
+          guidanceScale: settings.guidanceScale,
+          seed: settings.seed,
+          fps: settings.fps,
+          motionSpeed: settings.motionSpeed,
+          wIndNoise: settings.wIndNoise,
+          imgWeight: settings.imgWeight,
+        };
+        const out = await deps.generator.generate(request, onProgress);
+        if (id !== current) return;
+
+        onProgress({ type: 'stage', stage: 'encode-video' });
+        const encoded = await deps.encoder.encodeMp4(
+          { frames: out.frames, width: out.width, height: out.height, fps: settings.fps },
+          onProgress,
+        );
+        if (id !== current) return;
+
+        const blob = new Blob([encoded.mp4 as Uint8Array<ArrayBuffer>], { type: encoded.mimeType });
+        const url = deps.createObjectURL(blob);
+        update(id, (j) => ({
+          ...j,
+          status: 'done',
+          stage: null,
+          etaMs: null,
+          resultUrl: url,
+          resultName: videoFileName(settings.prompt, settings.seed),
+          resultBytes: blob.size,
+          timings: { ...out.timings, encodeMs: encoded.ms },
+        }));
+      } catch (e) {
+        fail(id, normalizeWorkerError(e, 'internal'));
+      }
+    },
+
+    cancel() {
+      if (!isBusy(get().job.status)) return;
+      current++; // late events and results of the cancelled job are ignored from now on
+      deps.generator.abort();
+      deps.encoder.abort();
+      set((s) => ({ job: { ...s.job, status: 'cancelled', etaMs: null } }));
+    },
+  };
+}
