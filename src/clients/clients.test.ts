@@ -46,6 +46,7 @@ function generatorHarness(impl: Partial<GeneratorApi>) {
     },
     generate: async () => ({ frameCount: 0, width: 64, height: 64, frames: [], backend: 'wasm',
       timings: { totalMs: 1, msPerStep: 1, denoiseMs: 1, decodeMs: 1 } }),
+    checkBackendParity: async () => ({ maxAbsDiff: 0, maxAbs: 1, elements: 1, wasmMs: 1, webgpuMs: 1 }),
     dispose: async () => {},
     ...impl,
   };

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type {
   BackendInfo,
+  BackendParity,
   GenerateRequest,
   GenerateResult,
   GeneratorApi,
@@ -20,6 +21,8 @@ export interface GeneratorClient {
   ensurePack(manifestUrl: string, options: LoadOptions, onProgress: ProgressCallback): Promise<LoadedPack>;
   /** Run one generation. The request's `image.rgba` buffer is transferred (detached here). */
   generate(request: GenerateRequest, onProgress: ProgressCallback): Promise<GenerateOutput>;
+  /** GPU self-check of the loaded pack (one UNet call, WebGPU vs wasm). */
+  checkBackendParity(): Promise<BackendParity>;
   /** Stop at once: terminate the worker, reject pending calls with 'cancelled', forget the pack. */
   abort(): boolean;
   readonly busy: boolean;
@@ -58,6 +61,9 @@ export function createGeneratorClient(spawn: () => WorkerLike = spawnGeneratorWo
     generate(request, onProgress) {
       const sent = Comlink.transfer(request, transferableImage(request));
       return conn.call((api) => api.generate(sent, Comlink.proxy(onProgress)), 'inference-failed');
+    },
+    checkBackendParity() {
+      return conn.call((api) => api.checkBackendParity(), 'inference-failed');
     },
     abort() {
       return conn.busy ? conn.terminate(CANCELLED) : false;
