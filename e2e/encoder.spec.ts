@@ -1,0 +1,147 @@
+/**
+ * The encoder worker end to end, in Debian Chromium: RGBA frames -> comlink -> encoder worker ->
+ * ffmpeg.wasm (nested worker, self-hosted core) -> MP4 -> mediabunny demux + WebCodecs decode.
+ * Driven through window.__musevTest on e2e/harness.html (src/video/testHooks.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import type { VideoTestHooks } from '../src/video/testHooks';
+
+const HARNESS = '/e2e/harness.html';
+
+async function openHarness(page: Page, requests: string[]): Promise<void> {
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('response', (r) => {
+    if (r.status() >= 400) console.log(`[http ${r.status()}] ${r.url()}`);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`[browser ${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+  await page.goto(HARNESS);
+  // Without the harness page (dist/ built by plain `vite build`), preview serves the app instead.
+  expect(await page.title(), 'dist/ has no e2e/harness.html: build with `node e2e/run.mjs`').toContain('e2e harness');
+  await page.waitForFunction(() => (window as { __musevTest?: VideoTestHooks }).__musevTest !== undefined, undefined, {
+    timeout: 60_000,
+  });
+}
+
+/** Top-level MP4 box types in file order, e.g. ['ftyp', 'moov', 'free', 'mdat']. */
+function topLevelBoxes(bytes: Uint8Array): string[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const types: string[] = [];
+  for (let at = 0; at + 8 <= bytes.byteLength; ) {
+    let size = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (size === 1) size = Number(view.getBigUint64(at + 8));
+    if (size === 0) size = bytes.byteLength - at;
+    if (size < 8) break;
+    types.push(type);
+    at += size;
+  }
+  return types;
+}
+
+test('encodes 11 synthetic 128x64 frames at 7 fps to an H.264 MP4 whose 11 frames decode', async ({ page }, testInfo) => {
+  const requests: string[] = [];
+  await openHarness(page, requests);
+
+  const run = await page.evaluate(async () => {
+    const hooks = (window as { __musevTest?: VideoTestHooks }).__musevTest!;
+    const width = 128;
+    const height = 64;
+    const count = 11;
+    const fps = 7;
+    // A colour gradient that differs per frame: red across x, green down y, blue and a white
+    // vertical bar moving with the frame index.
+    const frames: Uint8ClampedArray[] = [];
+    for (let k = 0; k < count; k++) {
+      const f = new Uint8ClampedArray(width * height * 4);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          const bar = Math.abs(x - k * 11) < 4;
+          f[i] = bar ? 255 : x * 2;
+          f[i + 1] = bar ? 255 : y * 4;
+          f[i + 2] = bar ? 255 : k * 23;
+          f[i + 3] = 255;
+        }
+      }
+      frames.push(f);
+    }
+    const events: Array<{ frame: number; frames: number }> = [];
+    const t0 = performance.now();
+    const result = await hooks.encodeMp4({ frames, width, height, fps }, (e) => {
+      if (e.type === 'encode') events.push({ frame: e.frame, frames: e.frames });
+    });
+    const wallMs = performance.now() - t0;
+    const info = await hooks.inspectMp4(result.mp4);
+    // A second run reuses the loaded core: this is the steady-state encode time.
+    const again = await hooks.encodeMp4({ frames: frames.map(() => new Uint8ClampedArray(width * height * 4)), width, height, fps });
+    return {
+      info,
+      ms: result.ms,
+      wallMs,
+      secondMs: again.ms,
+      mimeType: result.mimeType,
+      mp4: Array.from(result.mp4),
+      events,
+      framesDetached: frames[0].byteLength === 0,
+    };
+  });
+
+  const mp4 = Uint8Array.from(run.mp4);
+  writeFileSync(testInfo.outputPath('encoder-11f-7fps-128x64.mp4'), mp4);
+  const figures = `first encode ${run.ms.toFixed(0)} ms (wall ${run.wallMs.toFixed(0)} ms, incl. worker + ffmpeg core load), second ${run.secondMs.toFixed(0)} ms; MP4 ${mp4.byteLength} bytes; ${run.info.codecString}`;
+  console.log(`[encoder] ${figures}`);
+  testInfo.annotations.push({ type: 'encode', description: figures });
+
+  expect(run.info).toMatchObject({
+    frameCount: 11,
+    packetCount: 11,
+    fps: 7,
+    width: 128,
+    height: 64,
+    codec: 'avc',
+    container: 'MP4',
+  });
+  expect(run.info.codecString).toMatch(/^avc1\./);
+  expect(run.mimeType).toBe('video/mp4');
+  expect(run.framesDetached).toBe(true); // the client transferred the buffers
+
+  // +faststart: the index (moov) comes before the media data (mdat).
+  const boxes = topLevelBoxes(mp4);
+  expect(boxes[0]).toBe('ftyp');
+  expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+  expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+
+  // Progress: starts at 0, never goes back, ends at 11 of 11.
+  expect(run.events[0]).toEqual({ frame: 0, frames: 11 });
+  expect(run.events.at(-1)).toEqual({ frame: 11, frames: 11 });
+  const frameNumbers = run.events.map((e) => e.frame);
+  expect(frameNumbers).toEqual([...frameNumbers].sort((a, b) => a - b));
+
+  // Self-hosted: every request stayed on our origin (no CDN), and the core came from our assets.
+  const origin = new URL(page.url()).origin;
+  expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+  expect(requests.some((u) => /\/assets\/ffmpeg-core-[\w-]+\.wasm$/.test(u))).toBe(true);
+});
+
+test('a bad request fails with code bad-input across the worker boundary, and the worker still encodes', async ({ page }) => {
+  await openHarness(page, []);
+  const outcome = await page.evaluate(async () => {
+    const hooks = (window as { __musevTest?: VideoTestHooks }).__musevTest!;
+    let error: unknown = null;
+    try {
+      await hooks.encodeMp4({ frames: [new Uint8ClampedArray(63 * 64 * 4)], width: 63, height: 64, fps: 7 });
+    } catch (e) {
+      error = e;
+    }
+    const ok = await hooks.encodeMp4({ frames: [new Uint8ClampedArray(64 * 64 * 4)], width: 64, height: 64, fps: 7 });
+    const info = await hooks.inspectMp4(ok.mp4);
+    return { error: JSON.parse(JSON.stringify(error)) as { code?: string; message?: string }, frames: info.frameCount };
+  });
+  expect(outcome.error.code).toBe('bad-input');
+  expect(outcome.error.message).toMatch(/even/);
+  expect(outcome.frames).toBe(1);
+});
