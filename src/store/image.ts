@@ -65,10 +65,10 @@ export async function decodeImageFile(file: Blob): Promise<DecodedImage> {
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch (e) {
+    // Undecodable = not an image we can read (wrong content behind an image type, or damaged).
     throw {
-      code: 'bad-image',
-      message: 'This image could not be decoded; the file may be damaged or in a format the browser cannot read (use PNG, JPEG or WebP).',
-      detail: e instanceof Error ? e.message : String(e),
+      ...NOT_AN_IMAGE,
+      detail: `createImageBitmap failed: ${e instanceof Error ? e.message : String(e)}`,
     } satisfies AppError;
   }
   try {

@@ -59,7 +59,7 @@ describe('reduceProgress', () => {
     ]);
     expect(job.liveFrames.map((f) => f.index)).toEqual([0, 1]);
     expect(job.framesDone).toBe(2);
-    expect(describeProgress(job)).toBe('Decoding frames 2/3');
+    expect(describeProgress(job)).toBe('Decoding frame 2/3');
     // 30 ms for 2/3 → 15 ms left
     expect(job.etaMs).toBeCloseTo(15);
   });

@@ -197,7 +197,7 @@ export function overallFraction(job: JobState): number {
   return total;
 }
 
-/** The line under the bar, e.g. "Denoising step 3/10 · window 2/4" or "Decoding frames 5/13". */
+/** The line under the bar, e.g. "Denoising step 3/10 · window 2/4" or "Decoding frame 5/13". */
 export function describeProgress(job: JobState): string {
   switch (job.status) {
     case 'idle':
@@ -216,7 +216,7 @@ export function describeProgress(job: JobState): string {
     const win = job.window >= 0 && job.windows > 0 ? ` · window ${job.window + 1}/${job.windows}` : '';
     return `${label} step ${step}/${job.steps}${win}`;
   }
-  if (job.stage === 'decode' && job.frames > 0) return `${label} ${job.framesDone}/${job.frames}`;
+  if (job.stage === 'decode' && job.frames > 0) return `Decoding frame ${job.framesDone}/${job.frames}`;
   if (job.stage === 'encode-video' && job.encodeFrames > 0) return `${label} ${job.encoded}/${job.encodeFrames}`;
   return job.stageMessage ? `${label}: ${job.stageMessage}` : `${label}…`;
 }

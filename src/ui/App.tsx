@@ -9,7 +9,10 @@ import { PromptFields } from './PromptFields';
 import { ResultPlayer } from './ResultPlayer';
 import { SettingsPanel } from './SettingsPanel';
 
-/** Layout: inputs on the left, generation and results on the right (stacked on narrow screens). */
+/**
+ * Layout: inputs on the left, generation and results on the right. On narrow screens the panels
+ * stack as image/prompt → generate → frames → result → settings (CSS order), so Generate stays near.
+ */
 export function App() {
   const init = useApp((s) => s.init);
   useEffect(() => {
@@ -28,19 +31,19 @@ export function App() {
       <ErrorBanner />
       <main className="layout">
         <div className="column inputs">
-          <div className="panel">
+          <div className="panel panel-inputs">
             <ImageDrop />
             <PromptFields />
           </div>
-          <div className="panel">
+          <div className="panel panel-settings">
             <SettingsPanel />
           </div>
         </div>
         <div className="column outputs">
-          <div className="panel">
+          <div className="panel panel-generate">
             <GenerateBar />
           </div>
-          <div className="panel">
+          <div className="panel panel-frames">
             <LiveFrames />
           </div>
           <ResultPanel />
@@ -56,7 +59,7 @@ export function App() {
 function ResultPanel() {
   const hasResult = useApp((s) => s.job.resultUrl !== null);
   return hasResult ? (
-    <div className="panel">
+    <div className="panel panel-result">
       <ResultPlayer />
     </div>
   ) : null;

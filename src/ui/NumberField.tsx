@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { useApp, type NumericSettingKey } from '../store';
 import { LIMITS } from '../store/settings';
 import { parseNumberInput } from './text';
@@ -21,12 +21,15 @@ export function NumberField({ name, label, testId, step = 1, hint, error, childr
   const value = useApp((s) => s.settings[name]);
   const setSetting = useApp((s) => s.setSetting);
   const [text, setText] = useState(() => (Number.isNaN(value) ? '' : String(value)));
+  const [seen, setSeen] = useState(value);
   const id = useId();
 
   // Follow changes made elsewhere (dice, reset, a new image's size) unless the box already says it.
-  useEffect(() => {
-    setText((t) => (Object.is(parseNumberInput(t), value) || Number.isNaN(value) ? t : String(value)));
-  }, [value]);
+  // Adjusted during render (React's "state from props" pattern), so there is no stale frame.
+  if (!Object.is(seen, value)) {
+    setSeen(value);
+    if (!Number.isNaN(value) && !Object.is(parseNumberInput(text), value)) setText(String(value));
+  }
 
   const { min, max } = LIMITS[name];
   const describedBy = error ? `${id}-err` : hint ? `${id}-hint` : undefined;

@@ -30,7 +30,7 @@ export function SettingsPanel() {
         <NumberField name="motionSpeed" label="Motion speed" testId="motion-speed" step={0.5} error={errors.motionSpeed} />
         <NumberField name="seed" label="Seed" testId="seed" error={errors.seed}>
           <button type="button" className="icon-button dice" data-testid="seed-dice" aria-label="Random seed" title="Random seed" onClick={rollSeed}>
-            🎲
+            <DiceIcon />
           </button>
         </NumberField>
       </div>
@@ -42,5 +42,17 @@ export function SettingsPanel() {
         </div>
       </details>
     </section>
+  );
+}
+
+/** A die face (inline SVG: emoji fonts are not everywhere). */
+function DiceIcon() {
+  return (
+    <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+      <rect x="3" y="3" width="18" height="18" rx="4" />
+      <circle cx="8.5" cy="8.5" r="1.2" fill="currentColor" />
+      <circle cx="15.5" cy="15.5" r="1.2" fill="currentColor" />
+      <circle cx="12" cy="12" r="1.2" fill="currentColor" />
+    </svg>
   );
 }
