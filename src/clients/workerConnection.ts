@@ -82,16 +82,10 @@ export class WorkerConnection<T> {
     const worker = this.worker;
     if (!worker) return false;
     this.worker = null;
-    const remote = this.remote;
-    this.remote = null;
+    this.remote = null; // no releaseProxy: a terminated worker never answers the RELEASE message
     worker.removeEventListener('error', this.onError);
     worker.removeEventListener('messageerror', this.onError);
     worker.terminate();
-    try {
-      remote?.[Comlink.releaseProxy]();
-    } catch {
-      // the port is already closed; nothing to release
-    }
     for (const p of [...this.pending]) p.reject(reason);
     for (const listener of this.teardownListeners) listener();
     return true;

@@ -39,10 +39,13 @@ describe('reduceProgress', () => {
       [300, { type: 'window', step: 1, steps: 10, window: 0, windows: 2 }],
     ]);
     expect(job).toMatchObject({ stage: 'denoise', stepsDone: 1, steps: 10, window: 0, windows: 2, msPerStep: 200 });
-    expect(stageFraction(job)).toBeCloseTo(0.15);
+    expect(stageFraction(job)).toBeCloseTo(0.1);
     expect(describeProgress(job)).toBe('Denoising step 2/10 · window 1/2');
-    // (10 - 1 - 0.5) * 200
-    expect(job.etaMs).toBe(1700);
+    // (10 - 1 - 0) * 200
+    expect(job.etaMs).toBe(1800);
+    const second = reduceProgress(job, { type: 'window', step: 1, steps: 10, window: 1, windows: 2 }, 400);
+    expect(stageFraction(second)).toBeCloseTo(0.15);
+    expect(second.etaMs).toBe(1700);
   });
 
   it('infers the stage from counters when no stage event came', () => {
@@ -65,10 +68,12 @@ describe('reduceProgress', () => {
   });
 
   it('tracks video encoding', () => {
-    const job = run([[0, { type: 'stage', stage: 'encode-video' }], [50, { type: 'encode', frame: 4, frames: 10 }]]);
+    const job = run([[0, { type: 'stage', stage: 'encode-video' }], [50, { type: 'encode', frame: 5, frames: 10 }]]);
     expect(job).toMatchObject({ status: 'encoding', encoded: 5, encodeFrames: 10 });
     expect(describeProgress(job)).toBe('Encoding video 5/10');
     expect(job.etaMs).toBeCloseTo(50);
+    const end = reduceProgress(job, { type: 'encode', frame: 10, frames: 10 }, 90);
+    expect(describeProgress(end)).toBe('Encoding video 10/10');
   });
 
   it('keeps the last log line and a stage message', () => {

@@ -17,7 +17,11 @@ export interface JobState {
   stageMessage: string | null;
   startedAt: number;
   stageStartedAt: number;
-  /** Denoising: steps finished, total steps, and the window last reported in the current step. */
+  /**
+   * Denoising: steps finished, total steps, and the window last reported in the current step.
+   * A window event is sent as window `window` starts (src/pipeline/generateVideo.ts), so `window`
+   * windows of the current step are done.
+   */
   stepsDone: number;
   steps: number;
   window: number; // 0-based, -1 before any window event of this step
@@ -140,7 +144,8 @@ export function reduceProgress(job: JobState, event: ProgressEvent, now: number)
     }
     case 'encode': {
       const j = enterStage(job, 'encode-video', now);
-      next = { ...j, encodeFrames: event.frames, encoded: Math.max(j.encoded, event.frame + 1) };
+      // `frame` counts frames written (0..frames), as src/video's FrameProgress reports it.
+      next = { ...j, encodeFrames: event.frames, encoded: Math.min(event.frames, Math.max(j.encoded, event.frame)) };
       break;
     }
     case 'log':
@@ -149,13 +154,17 @@ export function reduceProgress(job: JobState, event: ProgressEvent, now: number)
   return { ...next, etaMs: estimateEtaMs(next, now), etaAt: now };
 }
 
+/** Share of the current step already done: windows started before the current one. */
+function windowShare(job: JobState): number {
+  return job.window >= 0 && job.windows > 0 ? job.window / job.windows : 0;
+}
+
 /** How far the current stage is, in [0, 1]; null when the stage reports no counters. */
 export function stageFraction(job: JobState): number | null {
   switch (job.stage) {
     case 'denoise': {
       if (job.steps <= 0) return null;
-      const partial = job.window >= 0 && job.windows > 0 ? (job.window + 1) / job.windows : 0;
-      return Math.min(1, (job.stepsDone + partial) / job.steps);
+      return Math.min(1, (job.stepsDone + windowShare(job)) / job.steps);
     }
     case 'decode':
       return job.frames > 0 ? Math.min(1, job.framesDone / job.frames) : null;
@@ -170,15 +179,14 @@ export function stageFraction(job: JobState): number | null {
  * Remaining time of the current stage (ms), or null when there is nothing to extrapolate from.
  * Denoising with a known mean step time: (steps − done − window share) × msPerStep.
  * Otherwise linear: elapsed × (1 − f) / f for the stage fraction f.
- * Example: 4 of 10 steps done at 500 ms/step, window 1/2 of step 5 done → (10 − 4 − 0.5) × 500 = 2750 ms.
+ * Example: 4 of 10 steps done at 500 ms/step, window 2 of 2 of step 5 running → (10 − 4 − 0.5) × 500 = 2750 ms.
  */
 export function estimateEtaMs(job: JobState, now: number): number | null {
   const f = stageFraction(job);
   if (f === null || f <= 0) return null;
   if (f >= 1) return 0;
   if (job.stage === 'denoise' && job.msPerStep !== null && job.msPerStep > 0 && job.stepsDone > 0) {
-    const partial = job.window >= 0 && job.windows > 0 ? (job.window + 1) / job.windows : 0;
-    return Math.max(0, (job.steps - job.stepsDone - partial) * job.msPerStep);
+    return Math.max(0, (job.steps - job.stepsDone - windowShare(job)) * job.msPerStep);
   }
   const elapsed = now - job.stageStartedAt;
   if (elapsed <= 0) return null;
