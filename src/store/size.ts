@@ -1,20 +1,20 @@
-// TODO(size): switch to `targetSize` / `centerCropBox` from src/core/size.ts once it lands;
-// these are local stand-ins with the same meaning.
+// TODO(size): switch to `targetSize(w, h, { maxEdge })` / `centerCropBox` from src/core/size.ts
+// (it has landed); these local stand-ins give the same numbers (MuseV rule: ratio = min(maxEdge /
+// longest edge, 1), each side floored to a multiple of 64, never below 64; clean center crop).
 
 export const SIZE_STEP = 64;
 
 /**
- * Default generation size for an image: scale it so its longest edge equals `maxEdge`, then floor
- * each side to a multiple of 64 (never below 64). Small images are scaled up, so the demo pack
- * always works at its native resolution.
+ * Default generation size for an image: scale it down so its longest edge is at most `maxEdge`
+ * (never up), then floor each side to a multiple of 64 (never below 64).
  *
- * Examples (maxEdge 256): 1024×768 → 256×192; 768×1024 → 192×256; 100×80 → 256×192 (×2.56 = 256×204.8);
- * 4000×500 → 256×64 (32 floors to 0, clamped to 64).
+ * Examples (maxEdge 256): 1024×768 → 256×192; 768×1024 → 192×256; 200×150 → 192×128 (no upscaling);
+ * 100×80 → 64×64; 4000×500 → 256×64 (32 floors to 0, clamped to 64).
  */
 export function defaultSizeForImage(imageW: number, imageH: number, maxEdge: number): { width: number; height: number } {
   const edge = Math.max(SIZE_STEP, Math.floor(maxEdge / SIZE_STEP) * SIZE_STEP);
   if (!(imageW > 0 && imageH > 0)) return { width: edge, height: edge };
-  const scale = edge / Math.max(imageW, imageH);
+  const scale = Math.min(1, maxEdge / Math.max(imageW, imageH));
   const snap = (v: number) => Math.max(SIZE_STEP, Math.floor((v * scale + 1e-6) / SIZE_STEP) * SIZE_STEP);
   return { width: snap(imageW), height: snap(imageH) };
 }
