@@ -23,7 +23,7 @@
  *   'leading' spacing: t = (0..9)·(1000 // 10) reversed + steps_offset = 901, 801, …, 1;
  *                      σ_0 = 8.3907 and initNoiseSigma = √(σ_max² + 1) = 8.4501
  *   'trailing' spacing: t = round(arange(1000, 0, −1000/n)) − 1 = 999, 899, …, 99
- *   scaleModelInput(x, 0) = x / √(14.6146² + 1) = x · 0.068264
+ *   scaleModelInput(x, 0) = x / √(14.6146² + 1) = x · 0.068265
  *   step(eps, i, x): x0̂ = x − σ_i·eps; d = (x − x0̂)/σ_i; x' = x + (σ_{i+1} − σ_i)·d
  *     e.g. x = 14.6146, eps = 1, i = 0: x0̂ = 0, d = 1, x' = 14.6146 + (7.8399 − 14.6146) = 7.8399
  */
@@ -43,6 +43,12 @@ export interface EulerConfig {
   interpolation_type?: 'linear';
   use_karras_sigmas?: boolean;
   trained_betas?: null;
+  /** Bookkeeping keys of real config files; ignored. */
+  _class_name?: string;
+  _diffusers_version?: string;
+  clip_sample?: boolean;
+  set_alpha_to_one?: boolean;
+  skip_prk_steps?: boolean;
 }
 
 /** The config after defaults are filled in. */
