@@ -52,7 +52,7 @@ export function toAppError(e: unknown, fallback: ErrorCode = 'internal'): AppErr
   if (e instanceof AppErrorException) return e.appError;
   if (isAppError(e)) return { code: e.code, message: e.message, detail: e.detail };
   const text = e instanceof Error ? e.message : String(e);
-  if (/out of memory|OOM|allocation failed|Failed to allocate|exceeds the max/i.test(text)) {
+  if (/out of memory|\bOOM\b|allocation failed|Failed to allocate|exceeds the max/i.test(text)) {
     return {
       code: 'out-of-memory',
       message:
