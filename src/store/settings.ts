@@ -1,4 +1,13 @@
 import type { PackDefaults } from '../packs/manifest';
+import type { LoadOptions } from '../rpc/generatorApi';
+
+/** Where the model runs: 'auto' = WebGPU when the worker gets an adapter, wasm otherwise. */
+export type BackendChoice = NonNullable<LoadOptions['backend']>;
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm'];
+
+export function isBackendChoice(x: unknown): x is BackendChoice {
+  return typeof x === 'string' && (BACKEND_CHOICES as readonly string[]).includes(x);
+}
 
 /** What the user sets for one generation (persisted; the image is not). */
 export interface Settings {
@@ -19,6 +28,8 @@ export interface Settings {
   wIndNoise: number;
   /** MuseV img_weight: how strongly the first-frame latent is mixed in. */
   imgWeight: number;
+  /** onnxruntime backend the pack is loaded on (a device preference: reset and pack defaults keep it). */
+  backend: BackendChoice;
 }
 
 export type SettingKey = keyof Settings;
@@ -33,7 +44,7 @@ export const BUILTIN_DEFAULTS: Settings = {
   contextFrames: 12,
   contextOverlap: 4,
   steps: 10,
-  guidanceScale: 7.5,
+  guidanceScale: 3.5,
   seed: 42,
   fps: 12,
   width: 256,
@@ -41,6 +52,7 @@ export const BUILTIN_DEFAULTS: Settings = {
   motionSpeed: 8,
   wIndNoise: 0.5,
   imgWeight: 0.001,
+  backend: 'auto',
 };
 
 export const SIZE_MULTIPLE = 64;
@@ -101,6 +113,7 @@ export function validateSettings(s: Settings): SettingsErrors {
   if (!errors.contextOverlap && !errors.contextFrames && s.contextOverlap >= s.contextFrames) {
     errors.contextOverlap = `Must be less than the context frames (${s.contextFrames}).`;
   }
+  if (!isBackendChoice(s.backend)) errors.backend = 'Choose Auto, WebGPU or wasm.';
   if (s.prompt.length > 2000) errors.prompt = 'Keep the prompt under 2000 characters.';
   if (s.negativePrompt.length > 2000) errors.negativePrompt = 'Keep the negative prompt under 2000 characters.';
   return errors;
@@ -117,6 +130,10 @@ export function sanitizeSettings(persisted: unknown, fallback: Settings): Settin
   const p = persisted as Record<string, unknown>;
   for (const key of Object.keys(fallback) as SettingKey[]) {
     const v = p[key];
+    if (key === 'backend') {
+      if (isBackendChoice(v)) out.backend = v;
+      continue;
+    }
     if (typeof fallback[key] === 'string' && typeof v === 'string') (out as unknown as Record<string, unknown>)[key] = v;
     if (typeof fallback[key] === 'number' && typeof v === 'number' && Number.isFinite(v))
       (out as unknown as Record<string, unknown>)[key] = v;
