@@ -129,6 +129,23 @@ describe('generator client', () => {
     await expect(h.client.ensurePack('/m.json', {}, () => {})).resolves.toMatchObject({ pack: { id: 'tiny' } });
   });
 
+  it('a different backend option loads the pack again; the same one reuses it', async () => {
+    const asked: (string | undefined)[] = [];
+    const h = generatorHarness({
+      loadPack: async (_url, opts) => {
+        asked.push(opts.backend);
+        return PACK;
+      },
+    });
+    await h.client.ensurePack('/m.json', { backend: 'auto' }, () => {});
+    await h.client.ensurePack('/m.json', {}, () => {}); // no backend = 'auto'
+    await h.client.ensurePack('/m.json', { backend: 'wasm' }, () => {});
+    await h.client.ensurePack('/m.json', { backend: 'wasm' }, () => {});
+    await h.client.ensurePack('/m.json', { backend: 'auto' }, () => {});
+    expect(asked).toEqual(['auto', 'wasm', 'auto']);
+    expect(h.spawned()).toBe(1);
+  });
+
   it('abort does nothing when idle', () => {
     const h = generatorHarness({});
     expect(h.client.abort()).toBe(false);

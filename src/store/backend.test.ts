@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packMaxEdge, probeBackend, summarizeManifest } from './backend';
+import { expectedBackend, packMaxEdge, probeBackend, summarizeManifest } from './backend';
 
 const defaults = {
   width: 256, height: 192, frames: 12, contextFrames: 12, contextOverlap: 4, steps: 10,
@@ -33,5 +33,15 @@ describe('probeBackend', () => {
     expect((await probeBackend(noAdapter)).reason).toMatch(/no WebGPU adapter/);
     const ok = { gpu: { requestAdapter: async () => ({}) } } as unknown as Navigator;
     expect(await probeBackend(ok)).toEqual({ backend: 'webgpu' });
+  });
+});
+
+describe('expectedBackend', () => {
+  it('follows a wasm choice, else the probe', () => {
+    const probe = { backend: 'webgpu' as const };
+    expect(expectedBackend(probe, 'wasm')).toEqual({ backend: 'wasm', reason: 'the wasm backend is chosen in the settings' });
+    expect(expectedBackend(probe, 'auto')).toBe(probe);
+    expect(expectedBackend(probe, 'webgpu')).toBe(probe);
+    expect(expectedBackend(null, 'auto')).toBeNull();
   });
 });

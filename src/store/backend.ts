@@ -1,5 +1,6 @@
 import type { Backend, PackSummary } from '../rpc/generatorApi';
 import type { PackDefaults } from '../packs/manifest';
+import type { BackendChoice } from './settings';
 
 /** What the main thread can tell before the worker loads the pack. */
 export interface BackendProbe {
@@ -24,6 +25,15 @@ export async function probeBackend(nav: Navigator | undefined = globalThis.navig
   } catch (e) {
     return { backend: 'wasm', reason: `WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/**
+ * The guess the badge shows before the worker answers, given the user's backend choice:
+ * a 'wasm' choice means wasm whatever the browser offers; otherwise the probe's guess.
+ */
+export function expectedBackend(probe: BackendProbe | null, choice: BackendChoice): BackendProbe | null {
+  if (choice === 'wasm') return { backend: 'wasm', reason: 'the wasm backend is chosen in the settings' };
+  return probe;
 }
 
 const DEFAULT_KEYS: (keyof PackDefaults)[] = [

@@ -3,6 +3,7 @@ import {
   BUILTIN_DEFAULTS,
   MAX_SEED,
   hasErrors,
+  isBackendChoice,
   randomSeed,
   sanitizeSettings,
   settingsFromPack,
@@ -10,6 +11,13 @@ import {
 } from './settings';
 
 const ok = { ...BUILTIN_DEFAULTS, prompt: 'a girl smiling' };
+
+describe('BUILTIN_DEFAULTS', () => {
+  it("uses MuseV's video_guidance_scale and lets the worker pick the backend", () => {
+    expect(BUILTIN_DEFAULTS.guidanceScale).toBe(3.5);
+    expect(BUILTIN_DEFAULTS.backend).toBe('auto');
+  });
+});
 
 describe('validateSettings', () => {
   it('accepts the built-in defaults', () => {
@@ -38,6 +46,12 @@ describe('validateSettings', () => {
   it('allows fractional guidance and motion speed', () => {
     expect(validateSettings({ ...ok, guidanceScale: 3.5, motionSpeed: 6.5 })).toEqual({});
   });
+  it('accepts only the three backend choices', () => {
+    for (const backend of ['auto', 'webgpu', 'wasm'] as const) expect(validateSettings({ ...ok, backend })).toEqual({});
+    expect(validateSettings({ ...ok, backend: 'cuda' as never }).backend).toBe('Choose Auto, WebGPU or wasm.');
+    expect(isBackendChoice('wasm')).toBe(true);
+    expect(isBackendChoice('WASM')).toBe(false);
+  });
   it('limits prompt length', () => {
     expect(validateSettings({ ...ok, prompt: 'x'.repeat(2001) }).prompt).toBeDefined();
   });
@@ -47,9 +61,9 @@ describe('settingsFromPack', () => {
   it('takes the pack defaults but keeps prompt and seed', () => {
     const s = settingsFromPack(
       { width: 256, height: 192, frames: 8, contextFrames: 8, contextOverlap: 2, steps: 4, guidanceScale: 3, fps: 8, motionSpeed: 5, negativePrompt: 'blurry' },
-      { ...ok, seed: 7 },
+      { ...ok, seed: 7, backend: 'wasm' },
     );
-    expect(s).toMatchObject({ prompt: 'a girl smiling', seed: 7, width: 256, height: 192, frames: 8, steps: 4, negativePrompt: 'blurry' });
+    expect(s).toMatchObject({ prompt: 'a girl smiling', seed: 7, backend: 'wasm', width: 256, height: 192, frames: 8, steps: 4, negativePrompt: 'blurry' });
   });
 });
 
@@ -57,6 +71,12 @@ describe('sanitizeSettings', () => {
   it('keeps well-typed persisted values and drops the rest', () => {
     const s = sanitizeSettings({ prompt: 'hi', steps: 20, fps: 'x', seed: null, width: Infinity, extra: 1 }, ok);
     expect(s).toEqual({ ...ok, prompt: 'hi', steps: 20 });
+  });
+  it('restores a stored backend choice and ignores unknown ones', () => {
+    expect(sanitizeSettings({ backend: 'wasm' }, ok).backend).toBe('wasm');
+    expect(sanitizeSettings({ backend: 'webgpu' }, ok).backend).toBe('webgpu');
+    expect(sanitizeSettings({ backend: 'cuda' }, ok).backend).toBe('auto');
+    expect(sanitizeSettings({ backend: 1 }, { ...ok, backend: 'wasm' }).backend).toBe('wasm');
   });
   it('returns the fallback for garbage', () => {
     expect(sanitizeSettings(null, ok)).toEqual(ok);

@@ -8,7 +8,7 @@ export interface SettingsSlice {
   /** The pack whose defaults seeded `settings` (persisted; a new pack re-seeds them). */
   settingsFromPackId: string | null;
   setSetting<K extends SettingKey>(key: K, value: Settings[K]): void;
-  /** Back to the pack's defaults (or built-in ones), size from the image; prompt and seed kept. */
+  /** Back to the pack's defaults (or built-in ones), size from the image; prompt, seed and backend kept. */
   resetSettings(): void;
   /** A new random seed (the dice button). */
   rollSeed(): void;
@@ -24,7 +24,7 @@ export function createSettingsSlice(set: SetState, get: GetState, deps: AppDeps,
     },
     resetSettings() {
       const { pack, image, settings } = get();
-      const base = pack ? settingsFromPack(pack.defaults, settings) : { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed };
+      const base = pack ? settingsFromPack(pack.defaults, settings) : { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed, backend: settings.backend };
       const size = image ? defaultSizeForImage(image.width, image.height, packMaxEdge(pack?.defaults ?? BUILTIN_DEFAULTS)) : {};
       internals.touched.clear();
       set({ settings: { ...base, ...size } });

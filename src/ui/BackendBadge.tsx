@@ -1,10 +1,14 @@
+import { useMemo } from 'react';
 import { useApp } from '../store';
+import { expectedBackend } from '../store/backend';
 import { backendLabel } from './text';
 
 /** Which onnxruntime backend runs (the worker's answer once a pack loaded, a guess before). */
 export function BackendBadge() {
   const actual = useApp((s) => s.backend);
-  const probe = useApp((s) => s.backendProbe);
+  const rawProbe = useApp((s) => s.backendProbe);
+  const choice = useApp((s) => s.settings.backend);
+  const probe = useMemo(() => expectedBackend(rawProbe, choice), [rawProbe, choice]);
   const kind = (actual ?? probe)?.backend ?? 'unknown';
   return (
     <span className={`badge badge-${kind}`} data-testid="backend" data-backend={kind} data-confirmed={actual ? 'true' : 'false'} title={actual ? 'Backend in use' : 'Expected backend; confirmed when the model loads'}>
