@@ -5,6 +5,7 @@ import type { GeneratorClient } from '../clients/generatorClient';
 import type { AppError } from '../rpc/errors';
 import type { BackendInfo, PackSummary } from '../rpc/generatorApi';
 import type { BackendProbe } from './backend';
+import { createGpuCheckSlice, type GpuCheckSlice } from './gpuCheckSlice';
 import type { DecodedImage, LoadedImage } from './image';
 import { createImageSlice, type ImageSlice } from './imageSlice';
 import { createJobSlice, type JobSlice } from './jobSlice';
@@ -24,11 +25,12 @@ export interface PackState {
   backendProbe: BackendProbe | null;
 }
 
-/** The one store: settings + image + pack/backend + job slices, and the error banner. */
+/** The one store: settings + image + pack/backend + job + GPU-check slices, and the error banner. */
 export type AppState = SettingsSlice &
   ImageSlice &
   PackSlice &
-  JobSlice & {
+  JobSlice &
+  GpuCheckSlice & {
     /** What the error banner shows; dismissing it keeps everything else. */
     error: AppError | null;
     dismissError(): void;
@@ -69,6 +71,7 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
     ...createImageSlice(set, get, deps),
     ...createPackSlice(set, get, deps, internals),
     ...createJobSlice(set, get, deps),
+    ...createGpuCheckSlice(set, get, deps),
     error: null,
     dismissError: () => set({ error: null }),
   });

@@ -4,7 +4,8 @@ import { createAppStore, type AppState } from './appStore';
 import { browserDeps } from './defaultDeps';
 
 export type { AppState, AppDeps, PackState } from './appStore';
-export type { Settings, SettingKey, NumericSettingKey, SettingsErrors } from './settings';
+export type { Settings, SettingKey, NumericSettingKey, SettingsErrors, BackendChoice } from './settings';
+export type { GpuCheckState } from './gpuCheck';
 export type { JobState, JobStatus, LiveFrame } from './progress';
 export type { LoadedImage } from './image';
 export { createAppStore } from './appStore';

@@ -19,7 +19,7 @@ const LABELS: Partial<Record<keyof Settings, string>> = {
   frames: 'frames', contextFrames: 'context frames', contextOverlap: 'context overlap', steps: 'steps',
   guidanceScale: 'guidance', seed: 'seed', fps: 'fps', width: 'width', height: 'height',
   motionSpeed: 'motion speed', wIndNoise: 'independent noise', imgWeight: 'image weight',
-  prompt: 'prompt', negativePrompt: 'negative prompt',
+  prompt: 'prompt', negativePrompt: 'negative prompt', backend: 'backend',
 };
 
 export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): JobSlice {
@@ -44,7 +44,7 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
 
     async generate() {
       const { job, image, settings } = get();
-      if (isBusy(job.status)) return;
+      if (isBusy(job.status) || get().gpuCheck.status === 'running') return; // one worker job at a time
       if (!image) {
         set({ error: { code: 'bad-input', message: 'Add a reference image first: drop, paste or pick one.' } });
         return;
@@ -61,7 +61,7 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
       const onProgress = (event: ProgressEvent) => update(id, (j) => reduceProgress(j, event, deps.now()));
 
       try {
-        const loaded = await deps.generator.ensurePack(deps.manifestUrl(), { backend: 'auto' }, onProgress);
+        const loaded = await deps.generator.ensurePack(deps.manifestUrl(), { backend: settings.backend }, onProgress);
         if (id !== current) return;
         get().applyPack(loaded.pack);
         set({ backend: loaded.backend });

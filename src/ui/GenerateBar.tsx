@@ -21,6 +21,7 @@ export function GenerateBar() {
   const imageLoading = useApp((s) => s.imageLoading);
   const generate = useApp((s) => s.generate);
   const cancel = useApp((s) => s.cancel);
+  const checkingGpu = useApp((s) => s.gpuCheck.status === 'running');
   const busy = isBusy(job.status);
   const now = useNow(busy);
 
@@ -35,7 +36,8 @@ export function GenerateBar() {
           type="button"
           className="primary"
           data-testid="generate"
-          disabled={busy || imageLoading}
+          disabled={busy || imageLoading || checkingGpu}
+          title={checkingGpu ? 'Wait for the GPU check to finish' : undefined}
           onClick={() => void generate()}
         >
           {busy ? 'Generating…' : 'Generate'}

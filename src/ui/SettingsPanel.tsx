@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useApp } from '../store';
 import { validateSettings } from '../store/settings';
+import { GpuSettings } from './GpuSettings';
 import { NumberField } from './NumberField';
 
 /** Generation settings with inline validation (defaults come from the model pack). */
@@ -34,6 +35,7 @@ export function SettingsPanel() {
           </button>
         </NumberField>
       </div>
+      <GpuSettings />
       <details className="advanced">
         <summary>Advanced</summary>
         <div className="settings-grid">
