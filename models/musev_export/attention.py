@@ -1,0 +1,132 @@
+"""Attention, GEGLU feed-forward and MuseV's BasicTransformerBlock (diffusers key layout).
+
+Plain MatMul-Softmax-MatMul attention (no fused kernels), written so that torch 1.13 exports it
+with dynamic batch / token counts and few shape nodes.
+
+LayerNorm epsilons: MuseV's `BasicTransformerBlock` (musev/models/attention.py) passes its
+arguments to the diffusers fork's constructor *positionally* and skips the fork's `norm_eps`
+parameter, so `final_dropout=False` lands in `norm_eps`: norm1 and norm3 run with eps = 0.0.
+MuseV then re-creates norm2 itself with the LayerNorm default eps = 1e-5. We reproduce that.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .shapes import FrameInfo, reshape0
+
+NORM1_EPS = 0.0  # = False, see module docstring
+NORM2_EPS = 1e-5
+NORM3_EPS = 0.0
+
+
+def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, channels: int) -> torch.Tensor:
+    """softmax(q k^T / sqrt(d)) v per head, d = channels / heads.
+
+    q: (..., Lq, C), k/v: (..., Lk, C) with the same leading dims -> (..., Lq, C)."""
+    d = channels // heads
+    keep = [0] * (q.dim() - 1)
+    split = keep + [heads, d]
+    q = reshape0(q * (1.0 / math.sqrt(d)), split).transpose(-2, -3)  # (..., H, Lq, d)
+    k = reshape0(k, split).transpose(-2, -3)
+    v = reshape0(v, split).transpose(-2, -3)
+    out = torch.matmul(torch.matmul(q, k.transpose(-1, -2)).softmax(dim=-1), v)
+    return reshape0(out.transpose(-2, -3), keep + [channels])
+
+
+class Attention(nn.Module):
+    """diffusers `Attention` parameters: to_q/to_k/to_v (bias configurable), to_out.0 (+bias)."""
+
+    def __init__(self, query_dim: int, heads: int, context_dim: Optional[int] = None, qkv_bias: bool = False):
+        super().__init__()
+        context_dim = context_dim or query_dim
+        self.heads = heads
+        self.channels = query_dim
+        self.to_q = nn.Linear(query_dim, query_dim, bias=qkv_bias)
+        self.to_k = nn.Linear(context_dim, query_dim, bias=qkv_bias)
+        self.to_v = nn.Linear(context_dim, query_dim, bias=qkv_bias)
+        self.to_out = nn.ModuleList([nn.Linear(query_dim, query_dim), nn.Identity()])  # .1 = Dropout
+
+    def attend(self, q, k, v) -> torch.Tensor:
+        return self.to_out[0](multi_head_attention(q, k, v, self.heads, self.channels))
+
+    def self_attention(self, x: torch.Tensor) -> torch.Tensor:
+        return self.attend(self.to_q(x), self.to_k(x), self.to_v(x))
+
+    def reference_attention(self, x: torch.Tensor, fi: FrameInfo) -> torch.Tensor:
+        """MuseV's NonParamReferenceIPXFormersAttnProcessor with the cond frame at index 0.
+
+        x: (B*T, N, C) normed tokens, frames b-major. Each frame's keys/values come from
+        [own tokens ; tokens of frame 0 of the same batch item]; the cond frame attends to
+        [itself ; itself]. to_k/to_v are bias-free linear maps, so projecting the concatenation
+        equals concatenating the projections: we project once and gather frame 0's rows.
+        With T=1 this equals plain self-attention (duplicated keys leave softmax averages unchanged).
+        """
+        k = self.to_k(x)
+        v = self.to_v(x)
+        k_all = torch.cat([k, k.index_select(0, fi.cond_rows)], dim=1)
+        v_all = torch.cat([v, v.index_select(0, fi.cond_rows)], dim=1)
+        return self.attend(self.to_q(x), k_all, v_all)
+
+    def cross_attention(self, x: torch.Tensor, context: torch.Tensor, fi: FrameInfo) -> torch.Tensor:
+        """x: (B*T, N, C); context: (B, S, D), repeated for the T frames of each batch item
+        (MuseV repeat_interleaves encoder_hidden_states per frame; we gather the projected K/V)."""
+        k = self.to_k(context).index_select(0, fi.batch_rows)
+        v = self.to_v(context).index_select(0, fi.batch_rows)
+        return self.attend(self.to_q(x), k, v)
+
+
+class GEGLU(nn.Module):
+    def __init__(self, dim_in: int, dim_out: int):
+        super().__init__()
+        self.proj = nn.Linear(dim_in, dim_out * 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, gate = self.proj(x).chunk(2, dim=-1)
+        return h * nn.functional.gelu(gate)  # exact (erf) GELU, as diffusers
+
+
+class FeedForward(nn.Module):
+    """diffusers FeedForward(activation 'geglu', mult 4): net.0 GEGLU, net.1 Dropout, net.2 Linear."""
+
+    def __init__(self, dim: int, mult: int = 4):
+        super().__init__()
+        inner = dim * mult
+        self.net = nn.ModuleList([GEGLU(dim, inner), nn.Identity(), nn.Linear(inner, dim)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for m in self.net:
+            x = m(x)
+        return x
+
+
+class BasicTransformerBlock(nn.Module):
+    """norm1 -> attn1 -> norm2 -> attn2 -> norm3 -> GEGLU ff, each with a residual.
+
+    kind='spatial': attn1 = parameter-free reference attention (cond frame 0), attn2 = cross
+    attention on encoder_hidden_states (context_dim). kind='temporal': attn1 and attn2 are both
+    self-attention over the sequence (double_self_attention); x is (B, H*W, T, C).
+    """
+
+    def __init__(self, dim: int, heads: int, kind: str, context_dim: Optional[int] = None):
+        super().__init__()
+        assert kind in ("spatial", "temporal")
+        self.kind = kind
+        self.norm1 = nn.LayerNorm(dim, eps=NORM1_EPS)
+        self.attn1 = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=NORM2_EPS)
+        self.attn2 = Attention(dim, heads, context_dim if kind == "spatial" else None)
+        self.norm3 = nn.LayerNorm(dim, eps=NORM3_EPS)
+        self.ff = FeedForward(dim)
+
+    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None, fi: Optional[FrameInfo] = None) -> torch.Tensor:
+        if self.kind == "spatial":
+            x = self.attn1.reference_attention(self.norm1(x), fi) + x
+            x = self.attn2.cross_attention(self.norm2(x), context, fi) + x
+        else:
+            x = self.attn1.self_attention(self.norm1(x)) + x
+            x = self.attn2.self_attention(self.norm2(x)) + x
+        return self.ff(self.norm3(x)) + x

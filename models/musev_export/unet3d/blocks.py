@@ -1,0 +1,128 @@
+"""Down / mid / up blocks of MuseV's UNet3D (musev/models/unet_3d_blocks.py), musev flags:
+no ReferenceNet injection, no IP-Adapter. The AdaIN calls of the original are no-ops for 4D
+inputs (musev/data/data_util.py returns the input unchanged) and are omitted.
+
+Order inside one layer: ResnetBlock2D -> TemporalConvLayer -> Transformer2DModel ->
+TransformerTemporalModel (the attention parts only in CrossAttn* blocks).
+"""
+from __future__ import annotations
+
+from typing import List
+
+import torch
+from torch import nn
+
+from .layers import Downsample2D, ResnetBlock2D, TemporalConvLayer, Upsample2D
+from .transformers import Transformer2DModel, TransformerTemporalModel
+
+
+class BlockCfg:
+    """The sizes every block needs, read once from config.json."""
+
+    def __init__(self, cfg: dict):
+        self.temb = cfg["block_out_channels"][0] * 4
+        self.groups = cfg["norm_num_groups"]
+        self.eps = cfg["norm_eps"]
+        self.context_dim = cfg["cross_attention_dim"]
+        self.downsample_padding = cfg.get("downsample_padding", 1)
+        self.mid_scale = cfg.get("mid_block_scale_factor", 1.0)
+
+
+class CrossAttnDownBlock3D(nn.Module):
+    def __init__(self, cin: int, cout: int, layers: int, heads: int, bc: BlockCfg, downsample: bool, with_attn: bool = True):
+        super().__init__()
+        self.resnets = nn.ModuleList(
+            ResnetBlock2D(cin if i == 0 else cout, cout, bc.temb, bc.groups, bc.eps) for i in range(layers)
+        )
+        self.temp_convs = nn.ModuleList(TemporalConvLayer(cout) for _ in range(layers))
+        if with_attn:
+            self.attentions = nn.ModuleList(Transformer2DModel(cout, heads, bc.context_dim, bc.groups) for _ in range(layers))
+            self.temp_attentions = nn.ModuleList(
+                TransformerTemporalModel(cout, heads, bc.temb, bc.groups) for _ in range(layers)
+            )
+        else:
+            self.attentions = None
+            self.temp_attentions = None
+        self.downsamplers = nn.ModuleList([Downsample2D(cout, bc.downsample_padding)]) if downsample else None
+
+    def forward(self, x, temb, femb, context, fi):
+        skips: List[torch.Tensor] = []
+        for i, resnet in enumerate(self.resnets):
+            x = resnet(x, temb)
+            x = self.temp_convs[i](x, fi)
+            if self.attentions is not None:
+                x = self.attentions[i](x, context, fi)
+                x = self.temp_attentions[i](x, femb, fi)
+            skips.append(x)
+        if self.downsamplers is not None:
+            x = self.downsamplers[0](x)
+            skips.append(x)
+        return x, skips
+
+
+class DownBlock3D(CrossAttnDownBlock3D):
+    def __init__(self, cin: int, cout: int, layers: int, heads: int, bc: BlockCfg, downsample: bool):
+        super().__init__(cin, cout, layers, heads, bc, downsample, with_attn=False)
+
+
+class UNetMidBlock3DCrossAttn(nn.Module):
+    """Resnet -> TemporalConv -> Transformer2D -> TransformerTemporal -> Resnet -> TemporalConv."""
+
+    def __init__(self, c: int, heads: int, bc: BlockCfg):
+        super().__init__()
+        self.resnets = nn.ModuleList(
+            ResnetBlock2D(c, c, bc.temb, bc.groups, bc.eps, output_scale_factor=bc.mid_scale) for _ in range(2)
+        )
+        self.temp_convs = nn.ModuleList(TemporalConvLayer(c) for _ in range(2))
+        self.attentions = nn.ModuleList([Transformer2DModel(c, heads, bc.context_dim, bc.groups)])
+        self.temp_attentions = nn.ModuleList([TransformerTemporalModel(c, heads, bc.temb, bc.groups)])
+
+    def forward(self, x, temb, femb, context, fi):
+        x = self.temp_convs[0](self.resnets[0](x, temb), fi)
+        x = self.attentions[0](x, context, fi)
+        x = self.temp_attentions[0](x, femb, fi)
+        return self.temp_convs[1](self.resnets[1](x, temb), fi)
+
+
+class CrossAttnUpBlock3D(nn.Module):
+    def __init__(
+        self, cin: int, prev_out: int, cout: int, layers: int, heads: int, bc: BlockCfg, upsample: bool, with_attn: bool = True
+    ):
+        super().__init__()
+        resnets = []
+        for i in range(layers):
+            skip_ch = cin if i == layers - 1 else cout
+            res_in = prev_out if i == 0 else cout
+            resnets.append(ResnetBlock2D(res_in + skip_ch, cout, bc.temb, bc.groups, bc.eps))
+        self.resnets = nn.ModuleList(resnets)
+        self.temp_convs = nn.ModuleList(TemporalConvLayer(cout) for _ in range(layers))
+        if with_attn:
+            self.attentions = nn.ModuleList(Transformer2DModel(cout, heads, bc.context_dim, bc.groups) for _ in range(layers))
+            self.temp_attentions = nn.ModuleList(
+                TransformerTemporalModel(cout, heads, bc.temb, bc.groups) for _ in range(layers)
+            )
+        else:
+            self.attentions = None
+            self.temp_attentions = None
+        self.upsamplers = nn.ModuleList([Upsample2D(cout)]) if upsample else None
+
+    def forward(self, x, skips: List[torch.Tensor], temb, femb, context, fi):
+        for i, resnet in enumerate(self.resnets):
+            x = torch.cat([x, skips.pop()], dim=1)
+            x = resnet(x, temb)
+            x = self.temp_convs[i](x, fi)
+            if self.attentions is not None:
+                x = self.attentions[i](x, context, fi)
+                x = self.temp_attentions[i](x, femb, fi)
+        if self.upsamplers is not None:
+            x = self.upsamplers[0](x)
+        return x
+
+
+class UpBlock3D(CrossAttnUpBlock3D):
+    def __init__(self, cin: int, prev_out: int, cout: int, layers: int, heads: int, bc: BlockCfg, upsample: bool):
+        super().__init__(cin, prev_out, cout, layers, heads, bc, upsample, with_attn=False)
+
+
+DOWN_BLOCKS = {"CrossAttnDownBlock3D": CrossAttnDownBlock3D, "DownBlock3D": DownBlock3D}
+UP_BLOCKS = {"CrossAttnUpBlock3D": CrossAttnUpBlock3D, "UpBlock3D": UpBlock3D}
