@@ -28,7 +28,7 @@ def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, head
 
     q: (..., Lq, C), k/v: (..., Lk, C) with the same leading dims -> (..., Lq, C)."""
     d = channels // heads
-    keep = [0] * (q.dim() - 1)
+    keep = [0] * (q.dim() - 2) + [-1]  # copy leading dims, infer the token count
     split = keep + [heads, d]
     q = reshape0(q * (1.0 / math.sqrt(d)), split).transpose(-2, -3)  # (..., H, Lq, d)
     k = reshape0(k, split).transpose(-2, -3)
