@@ -18,7 +18,8 @@ def sinusoidal_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """diffusers Timesteps(dim, flip_sin_to_cos=True, downscale_freq_shift=0): [cos | sin] with
     frequencies exp(-ln(10000) * k / (dim/2)), k = 0..dim/2-1. t: (N,) any dtype -> (N, dim)."""
     half = dim // 2
-    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(10000.0) / half))
+    exponent = -math.log(10000.0) * torch.arange(half, dtype=torch.float32)  # same op order as
+    freqs = torch.exp(exponent / half)  # diffusers get_timestep_embedding, for identical rounding
     args = t.to(torch.float32)[:, None] * freqs[None, :]
     emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
     if dim % 2 == 1:
