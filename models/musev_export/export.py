@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import numpy as np
 import onnx
 import torch
+from onnx import numpy_helper
 from torch import nn
 
 from .text_encoder import CLIPTextModel
@@ -137,6 +139,32 @@ def _torch_export(spec: GraphExport, path: str) -> None:
         torch.onnx.export(spec.module, spec.example, path, **kwargs)
 
 
+def _fold_abs_of_initializers(model: onnx.ModelProto) -> None:
+    """Replace Abs(initializer) by a constant initializer |w| (torch's constant folding skips Abs):
+    the |temporal_weight| scalars become plain constants, as the spec's exporter notes suggest.
+    torch de-duplicates equal initializers behind Identity nodes, so Identity(initializer) is
+    looked through; Identity nodes and initializers left unused are dropped."""
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    alias = {n.output[0]: n.input[0] for n in g.node if n.op_type == "Identity" and n.input[0] in inits}
+    nodes = []
+    for node in g.node:
+        src = alias.get(node.input[0], node.input[0]) if node.op_type == "Abs" else None
+        if src in inits:
+            g.initializer.append(numpy_helper.from_array(np.abs(numpy_helper.to_array(inits[src])), node.output[0]))
+        else:
+            nodes.append(node)
+    outputs = {o.name for o in g.output}
+    used = {name for n in nodes for name in n.input} | outputs
+    nodes = [n for n in nodes if n.op_type != "Identity" or n.output[0] in used]
+    used = {name for n in nodes for name in n.input} | outputs
+    dead = [i for i in g.initializer if i.name not in used]
+    for i in dead:
+        g.initializer.remove(i)
+    del g.node[:]
+    g.node.extend(nodes)
+
+
 def _strip(model: onnx.ModelProto) -> None:
     """Drop free-text fields that could vary between runs; keep the graph itself untouched."""
     model.doc_string = ""
@@ -160,6 +188,7 @@ def export_graph(spec: GraphExport, out_dir: str | Path) -> Tuple[Path, Path]:
             _torch_export(spec, tmp_path)
         model = onnx.load(tmp_path, load_external_data=True)
     _strip(model)
+    _fold_abs_of_initializers(model)
     _set_dims(model, spec.shapes)
     for p in (onnx_path, data_path):
         if p.exists():

@@ -54,7 +54,7 @@ class FrameInfo:
         shp = torch._shape_as_tensor(sample)  # [B, C, T, h, w]
         t = shp[2]
         rows = torch.arange(shp[0] * t, dtype=torch.int64)
-        batch_rows = torch.div(rows, t, rounding_mode="floor")
+        batch_rows = torch.div(rows, t, rounding_mode="trunc")  # rows >= 0: one integer Div in ONNX
         return FrameInfo(
             num_frames=sample.shape[2],
             bt_shape=torch.cat([torch.tensor([-1], dtype=torch.int64), shp[2:3]]),
