@@ -3,6 +3,8 @@
  * writes against); `validateManifest.test.ts` validates the pack the exporter writes.
  * All file paths are relative to the manifest's URL.
  */
+import type { ResolvedEulerConfig } from '../core/eulerDiscrete';
+
 export type PackFamily = 'musev' | 'musev_referencenet' | 'musev_referencenet_pose';
 export type TensorDType = 'float32' | 'float16' | 'int64' | 'int32';
 /** A dimension: a fixed size or a symbolic name ("batch", "frames", ...). */
@@ -39,18 +41,9 @@ export interface TokenizerSpec {
   padTokenId: number;
 }
 
-/** diffusers scheduler_config.json keys, as the SD folder holds them. */
-export interface SchedulerSpec {
+/** diffusers scheduler_config.json keys, as the SD folder holds them (Euler only in v1). */
+export interface SchedulerSpec extends ResolvedEulerConfig {
   _class_name: 'EulerDiscreteScheduler';
-  num_train_timesteps: number;
-  beta_start: number;
-  beta_end: number;
-  beta_schedule: 'scaled_linear' | 'linear';
-  prediction_type: 'epsilon';
-  timestep_spacing: 'linspace' | 'leading' | 'trailing';
-  steps_offset: number;
-  interpolation_type: 'linear';
-  use_karras_sigmas: boolean;
 }
 
 export interface PackDefaults {

@@ -67,22 +67,10 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
         set({ backend: loaded.backend });
         onProgress({ type: 'stage', stage: 'encode-text' });
 
+        const { backend: _backend, ...params } = settings;
         const request: GenerateRequest = {
+          ...params,
           image: { width: settings.width, height: settings.height, rgba: deps.cropResize(image, settings.width, settings.height) },
-          prompt: settings.prompt,
-          negativePrompt: settings.negativePrompt,
-          width: settings.width,
-          height: settings.height,
-          frames: settings.frames,
-          contextFrames: settings.contextFrames,
-          contextOverlap: settings.contextOverlap,
-          steps: settings.steps,
-          guidanceScale: settings.guidanceScale,
-          seed: settings.seed,
-          fps: settings.fps,
-          motionSpeed: settings.motionSpeed,
-          wIndNoise: settings.wIndNoise,
-          imgWeight: settings.imgWeight,
         };
         const out = await deps.generator.generate(request, onProgress);
         if (id !== current) return;

@@ -1,5 +1,5 @@
 import type { PackDefaults } from '../packs/manifest';
-import type { LoadOptions } from '../rpc/generatorApi';
+import type { GenerateRequest, LoadOptions } from '../rpc/generatorApi';
 
 /** Where the model runs: 'auto' = WebGPU when the worker gets an adapter, wasm otherwise. */
 export type BackendChoice = NonNullable<LoadOptions['backend']>;
@@ -9,25 +9,11 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
   return typeof x === 'string' && (BACKEND_CHOICES as readonly string[]).includes(x);
 }
 
-/** What the user sets for one generation (persisted; the image is not). */
-export interface Settings {
-  prompt: string;
-  negativePrompt: string;
-  /** time_size: frames generated after the condition frame. */
-  frames: number;
-  contextFrames: number;
-  contextOverlap: number;
-  steps: number;
-  guidanceScale: number;
-  seed: number;
-  fps: number;
-  width: number;
-  height: number;
-  motionSpeed: number;
-  /** MuseV w_ind_noise: weight of per-frame independent noise (0..1). */
-  wIndNoise: number;
-  /** MuseV img_weight: how strongly the first-frame latent is mixed in. */
-  imgWeight: number;
+/**
+ * What the user sets for one generation (persisted; the image is not): every field of the
+ * worker's GenerateRequest except the image, plus the backend preference.
+ */
+export interface Settings extends Omit<GenerateRequest, 'image'> {
   /** onnxruntime backend the pack is loaded on (a device preference: reset and pack defaults keep it). */
   backend: BackendChoice;
 }
