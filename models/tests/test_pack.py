@@ -85,7 +85,7 @@ def test_manifest_fields(tiny_pack, tiny):
     assert m["vae"] == {"scalingFactor": 0.18215, "latentChannels": 4, "downscale": 8}
     assert m["unet"] == {"crossAttentionDim": 32, "frameIndexUsesMotionSpeed": False, "latentMultiple": 8}
     assert m["defaults"] == {
-        "width": 256, "height": 256, "frames": 12, "contextFrames": 12, "contextOverlap": 4, "steps": 10,
+        "width": 128, "height": 128, "frames": 12, "contextFrames": 12, "contextOverlap": 4, "steps": 10,
         "guidanceScale": 3.5, "fps": 12, "motionSpeed": 8, "negativePrompt": "",
     }
     s = m["scheduler"]
