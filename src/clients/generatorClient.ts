@@ -74,9 +74,14 @@ export function createGeneratorClient(spawn: () => WorkerLike = spawnGeneratorWo
   };
 }
 
+/** The request's pixel buffers, transferred (not copied) to the worker; distinct buffers only. */
 function transferableImage(request: GenerateRequest): Transferable[] {
-  const buffer = request.image.rgba.buffer;
-  return buffer instanceof ArrayBuffer && buffer.byteLength > 0 ? [buffer] : [];
+  const buffers = new Set<ArrayBuffer>();
+  for (const img of [request.image, request.referImage, request.ipAdapterImage]) {
+    const buffer = img?.rgba.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) buffers.add(buffer);
+  }
+  return [...buffers];
 }
 
 let shared: GeneratorClient | null = null;

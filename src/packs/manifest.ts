@@ -29,7 +29,17 @@ export interface GraphSpec extends FileRef {
   outputs: TensorSpec[];
 }
 
-export type GraphName = 'text_encoder' | 'vae_encoder' | 'vae_decoder' | 'unet';
+/** Graphs every pack has. */
+export type CoreGraphName = 'text_encoder' | 'vae_encoder' | 'vae_decoder' | 'unet';
+/**
+ * Graphs some packs have (models/README.md, "Graph I/O contract"):
+ * - `unet_spatial`: the UNet with temporal layers skipped (first-frame generation / redraw, T = 1);
+ * - `referencenet`: ReferenceNet2D features for the musev_referencenet(_pose) families;
+ * - `image_proj`: IP-Adapter ImageProjModel (CLIP image_embeds → IP tokens);
+ * - `clip_vision`: CLIP ViT-H/14 vision tower with projection (pixel_values → image_embeds).
+ */
+export type OptionalGraphName = 'unet_spatial' | 'referencenet' | 'image_proj' | 'clip_vision';
+export type GraphName = CoreGraphName | OptionalGraphName;
 
 export interface TokenizerSpec {
   type: 'clip-bpe';
@@ -39,6 +49,11 @@ export interface TokenizerSpec {
   bosTokenId: number;
   eosTokenId: number;
   padTokenId: number;
+  /**
+   * Textual-inversion tokens baked into the text encoder's embedding table (MuseV uses vector 0 of
+   * each TI file as one new token, spec §2.3): the tokenizer maps `token` to `id` as a whole word.
+   */
+  addedTokens?: { token: string; id: number }[];
 }
 
 /** diffusers scheduler_config.json keys, as the SD folder holds them (Euler only in v1). */
@@ -70,7 +85,7 @@ export interface PackManifest {
   /** True for packs exported from seeded random weights (the demo pack): pictures are abstract. */
   randomWeights: boolean;
   dtype: 'float32' | 'float16';
-  graphs: Record<GraphName, GraphSpec>;
+  graphs: Record<CoreGraphName, GraphSpec> & Partial<Record<OptionalGraphName, GraphSpec>>;
   tokenizer: TokenizerSpec;
   scheduler: SchedulerSpec;
   vae: { scalingFactor: number; latentChannels: number; downscale: number };
@@ -80,6 +95,12 @@ export interface PackManifest {
     frameIndexUsesMotionSpeed: boolean;
     /** Multiple that latent h and w must have (2^number of downsamplers). */
     latentMultiple: number;
+    /** IP-Adapter decoupled cross-attention in attn2 (referencenet families): the UNet takes `ip_tokens`, `ip_scale`. */
+    ipAdapter?: { tokens: number; clipEmbeddingDim: number };
+    /** ReferenceNet fuse attentions (referencenet families): the UNet takes `ref_d0..ref_d9`, `ref_mid`. */
+    referenceNet?: boolean;
   };
+  /** CLIP image preprocessing for `clip_vision` (CLIPImageProcessor defaults). */
+  clipVision?: { imageSize: number; mean: [number, number, number]; std: [number, number, number] };
   defaults: PackDefaults;
 }

@@ -45,3 +45,28 @@ describe('validateManifest', () => {
     expect(validateManifest('hello')).toEqual({ ok: false, errors: ['manifest: must be an object'] });
   });
 });
+
+describe('validateManifest: families and optional graphs', () => {
+  it('requires ReferenceNet, IP-Adapter graphs and UNet inputs for the referencenet families', () => {
+    const m = load();
+    m.family = 'musev_referencenet';
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = r.errors.join('\n');
+    expect(text).toContain('manifest.graphs.referencenet: is required for the musev_referencenet family');
+    expect(text).toContain('manifest.unet.ipAdapter: is required');
+    expect(text).toContain('manifest.graphs.unet.inputs: must include "ip_tokens" for the musev_referencenet family');
+    expect(text).toContain('must include "ref_mid"');
+  });
+  it('checks optional graphs when present and rejects unknown ones', () => {
+    const m = load();
+    m.graphs.image_proj = { ...m.graphs.text_encoder, inputs: [], outputs: [] };
+    m.graphs.mystery = m.graphs.text_encoder;
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain('manifest.graphs.image_proj.inputs: must include "image_embeds"');
+    expect(r.errors).toContain('manifest.graphs.mystery: is not a graph this app knows');
+  });
+});

@@ -3,13 +3,15 @@
  * either the typed manifest or every problem found, each naming the field, so a broken pack gets a
  * message a user (or pack author) can act on.
  */
-import type { FileRef, GraphName, GraphSpec, PackManifest, TensorSpec } from './manifest';
+import type { CoreGraphName, FileRef, GraphName, GraphSpec, OptionalGraphName, PackManifest, TensorSpec } from './manifest';
 
 export type ValidationResult =
   | { ok: true; manifest: PackManifest }
   | { ok: false; errors: string[] };
 
-export const GRAPH_NAMES: readonly GraphName[] = ['text_encoder', 'vae_encoder', 'vae_decoder', 'unet'];
+export const GRAPH_NAMES: readonly CoreGraphName[] = ['text_encoder', 'vae_encoder', 'vae_decoder', 'unet'];
+export const OPTIONAL_GRAPH_NAMES: readonly OptionalGraphName[] = ['unet_spatial', 'referencenet', 'image_proj', 'clip_vision'];
+const REF_FEATURES = ['ref_d0', 'ref_d1', 'ref_d2', 'ref_d3', 'ref_d4', 'ref_d5', 'ref_d6', 'ref_d7', 'ref_d8', 'ref_d9', 'ref_mid'];
 const FAMILIES = ['musev', 'musev_referencenet', 'musev_referencenet_pose'];
 const DTYPES = ['float32', 'float16', 'int64', 'int32'];
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -20,7 +22,14 @@ export const GRAPH_IO: Record<GraphName, { inputs: string[]; outputs: string[] }
   vae_encoder: { inputs: ['image'], outputs: ['latent_mean'] },
   vae_decoder: { inputs: ['latent'], outputs: ['image'] },
   unet: { inputs: ['sample', 'timestep', 'encoder_hidden_states', 'frame_index'], outputs: ['noise_pred'] },
+  unet_spatial: { inputs: ['sample', 'timestep', 'encoder_hidden_states', 'frame_index'], outputs: ['noise_pred'] },
+  referencenet: { inputs: ['sample', 'timestep', 'encoder_hidden_states'], outputs: REF_FEATURES },
+  image_proj: { inputs: ['image_embeds'], outputs: ['ip_tokens'] },
+  clip_vision: { inputs: ['pixel_values'], outputs: ['image_embeds'] },
 };
+/** Extra UNet inputs of the referencenet families (IP-Adapter tokens and scale, ReferenceNet features). */
+export const UNET_IP_INPUTS = ['ip_tokens', 'ip_scale'];
+export const UNET_REFERENCE_INPUTS = REF_FEATURES;
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -105,7 +114,11 @@ export function validateManifest(json: unknown): ValidationResult {
   c.str(m, 'dtype', 'manifest', ['float32', 'float16']);
 
   const graphs = c.obj(m.graphs, 'manifest.graphs');
-  if (graphs) for (const name of GRAPH_NAMES) c.graph(graphs[name], name, `manifest.graphs.${name}`);
+  if (graphs) {
+    for (const name of GRAPH_NAMES) c.graph(graphs[name], name, `manifest.graphs.${name}`);
+    for (const name of OPTIONAL_GRAPH_NAMES) if (graphs[name] !== undefined) c.graph(graphs[name], name, `manifest.graphs.${name}`);
+    for (const name of Object.keys(graphs)) if (!(GRAPH_NAMES as string[]).includes(name) && !(OPTIONAL_GRAPH_NAMES as string[]).includes(name)) c.fail(`manifest.graphs.${name}`, 'is not a graph this app knows');
+  }
 
   const tok = c.obj(m.tokenizer, 'manifest.tokenizer');
   if (tok) {
@@ -142,6 +155,20 @@ export function validateManifest(json: unknown): ValidationResult {
     c.bool(unet, 'frameIndexUsesMotionSpeed', 'manifest.unet');
     c.num(unet, 'latentMultiple', 'manifest.unet', { int: true, min: 1 });
   }
+  if (typeof m.family === 'string' && m.family !== 'musev' && graphs && unet) {
+    // The referencenet families need ReferenceNet features and IP-Adapter tokens in every UNet call.
+    for (const name of ['referencenet', 'image_proj', 'clip_vision'] as const)
+      if (graphs[name] === undefined) c.fail(`manifest.graphs.${name}`, `is required for the ${m.family} family`);
+    if (unet.referenceNet !== true) c.fail('manifest.unet.referenceNet', `must be true for the ${m.family} family`);
+    if (!isObj(unet.ipAdapter)) c.fail('manifest.unet.ipAdapter', `is required for the ${m.family} family`);
+    for (const g of ['unet', 'unet_spatial'] as const) {
+      const spec = graphs[g];
+      if (!isObj(spec) || !Array.isArray(spec.inputs)) continue;
+      const ins = (spec.inputs as TensorSpec[]).map((t) => t?.name);
+      for (const want of [...UNET_IP_INPUTS, ...UNET_REFERENCE_INPUTS]) if (!ins.includes(want)) c.fail(`manifest.graphs.${g}.inputs`, `must include "${want}" for the ${m.family} family`);
+    }
+  }
+
   const d = c.obj(m.defaults, 'manifest.defaults');
   if (d) {
     const p = 'manifest.defaults';

@@ -85,6 +85,7 @@ export async function generateVideo(
 
   // 2. Image: C = mean · scaling_factor, (1, 4, 1, h, w).
   onProgress({ type: 'stage', stage: 'encode-image' });
+  if (!req.image) throw new Error('generateVideo: a condition image is required');
   const image = { data: rgbaToTensor(req.image.rgba, W, H), shape: [1, 3, H, W] };
   const mean = await nets.vaeEncoder.encodeMean(image);
   const C: TensorF32 = { data: mean.data.map((v) => v * cfg.vaeScalingFactor), shape: [1, c4, 1, h, w] };

@@ -19,25 +19,69 @@ export interface PackSummary {
   defaults: import('../packs/manifest').PackDefaults;
 }
 
-/** Everything a generation needs; plain data (the image as raw RGBA pixels). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+export type GuidanceMethod = 'linear' | 'two_stage' | 'three_stage' | 'fix_two_stage';
+/** How the condition (first) frame is obtained (spec §2.4). */
+export type FirstFrameMode = 'image' | 'generate' | 'redraw';
+
+/**
+ * Everything a generation needs; plain data (images as raw RGBA pixels, already center-cropped and
+ * resized to width x height). Optional fields default to MuseV's CLI defaults (spec §1.7).
+ */
 export interface GenerateRequest {
-  /** Condition (first-frame) image, RGBA, already center-cropped/resized to width x height. */
-  image: { width: number; height: number; rgba: Uint8ClampedArray };
+  /** Condition (first-frame) image. Required unless firstFrame is 'generate' (text → image → video). */
+  image?: RgbaImage;
+  /** A1111 / lpw weighted prompt (spec §8). */
   prompt: string;
+  /** Negative prompt text (the UI resolves MuseV's V1-V5 preset names to their text). */
   negativePrompt: string;
   width: number;
   height: number;
-  /** time_size: frames generated after the condition frame. */
+  /** time_size: frames generated after the condition frame, per shot. */
   frames: number;
   contextFrames: number;
   contextOverlap: number;
+  /** Window schedule (spec §1.2); default 'uniform_v2'. */
+  contextSchedule?: 'uniform_v2' | 'uniform';
+  /** Only for 'uniform': number of stride levels; default 1. */
+  contextStride?: number;
   steps: number;
+  /** video_guidance_scale (start of the schedule). */
   guidanceScale: number;
+  /** video_guidance_scale_end; null/undefined = constant. */
+  guidanceScaleEnd?: number | null;
+  /** video_guidance_scale_method; default 'linear'. */
+  guidanceMethod?: GuidanceMethod;
   seed: number;
   fps: number;
   motionSpeed: number;
+  /** noise_type; default 'video_fusion'. */
+  noiseType?: 'video_fusion' | 'random';
   wIndNoise: number;
+  /** need_img_based_video_noise; default true. */
+  imageBasedNoise?: boolean;
   imgWeight: number;
+  /** n_batch: shots chained end to end (spec §1.6); default 1. */
+  nBatch?: number;
+  /** fix_condition_images: later shots keep the original condition instead of the last latent; default false. */
+  fixConditionImages?: boolean;
+  /** ReferenceNet image (referencenet families); default: the condition image. */
+  referImage?: RgbaImage;
+  /** IP-Adapter image (referencenet families); default: the condition image. */
+  ipAdapterImage?: RgbaImage;
+  /** ip_adapter_scale; default 1.0. */
+  ipAdapterScale?: number;
+  /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
+  firstFrame?: FirstFrameMode;
+  /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */
+  firstFrameSteps?: number;
+  /** First-frame pipeline: guidance_scale, default 7.5. */
+  firstFrameGuidanceScale?: number;
 }
 
 export interface GenerateResult {

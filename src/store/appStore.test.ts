@@ -199,7 +199,7 @@ describe('app store', () => {
     expect(h.calls.generates).toHaveLength(1);
     const req = h.calls.generates[0];
     expect(req).toMatchObject({ width: 256, height: 192, frames: 2, prompt: 'A girl, smiling', negativePrompt: 'ugly', wIndNoise: 0.5 });
-    expect(req.image.rgba.length).toBe(256 * 192 * 4);
+    expect(req.image?.rgba.length).toBe(256 * 192 * 4);
     expect(store.getState().backend?.backend).toBe('wasm');
 
     const p = h.progress();
