@@ -30,6 +30,7 @@ import { planWindows } from '../core/planWindows';
 import type { ClipTokenizer } from '../core/clipTokenizer';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
+import { encodePromptPair } from './encodePrompt';
 import type { Networks, TensorF32 } from './networks';
 
 export interface PipelineConfig {
@@ -79,8 +80,7 @@ export async function generateVideo(
 
   // 1. Text: E = [negative; prompt] (2, 77, D); without CFG only the prompt.
   onProgress({ type: 'stage', stage: 'encode-text' });
-  const ids = doCfg ? [tokenizer.tokenize77(req.negativePrompt), tokenizer.tokenize77(req.prompt)] : [tokenizer.tokenize77(req.prompt)];
-  const E = await nets.textEncoder.encode(ids.map((row) => Array.from(row)));
+  const E = await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.negativePrompt, { doCfg });
   checkAbort(signal);
 
   // 2. Image: C = mean · scaling_factor, (1, 4, 1, h, w).
