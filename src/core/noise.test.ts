@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import golden from './__golden__/noise.json';
 import { Mt19937 } from './mt19937';
-import { applyImageBasedNoise, initialNoise, randomNoise, videoFusionNoise } from './noise';
+import { advanceStepNoise, applyImageBasedNoise, initialNoise, randomNoise, videoFusionNoise } from './noise';
 import { torchRandn } from './torchRandn';
 
 // Golden values: models/golden/noise.py (MuseV noise_util.py + prepare_latents in torch, CPU generator).
@@ -88,5 +88,23 @@ describe('applyImageBasedNoise', () => {
     expect(() => applyImageBasedNoise(new Float32Array(8), [1, 2, 1, 2, 2], new Float32Array(4), [1, 1, 1, 2, 2], 0.1)).toThrow(/does not match/);
     expect(() => applyImageBasedNoise(new Float32Array(7), [1, 2, 1, 2, 2], new Float32Array(8), [1, 2, 1, 2, 2], 0.1)).toThrow(/noise has 7/);
     expect(() => applyImageBasedNoise(new Float32Array(8), [1, 2, 1, 2, 2], new Float32Array(8), [1, 2, 1, 2, 2], -1)).toThrow(/imgWeight/);
+  });
+});
+
+describe('advanceStepNoise (the Euler step draw that only moves the generator)', () => {
+  const shape = [1, 4, 3, 2, 3]; // numel 72 (tail refill), common (1,4,1,2,3) = 24 (tail refill)
+  it("'random' moves the generator like one torch.randn(shape)", () => {
+    const a = new Mt19937(9);
+    const b = new Mt19937(9);
+    advanceStepNoise({ type: 'random', shape, rng: a });
+    torchRandn(shape, b);
+    expect(Array.from(torchRandn([16], a))).toEqual(Array.from(torchRandn([16], b)));
+  });
+  it("'video_fusion' moves it like videoFusionNoise (common, then individual)", () => {
+    const a = new Mt19937(9);
+    const b = new Mt19937(9);
+    advanceStepNoise({ type: 'video_fusion', shape, rng: a });
+    videoFusionNoise({ shape, wInd: 0.5, rng: b });
+    expect(Array.from(torchRandn([16], a))).toEqual(Array.from(torchRandn([16], b)));
   });
 });

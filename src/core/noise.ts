@@ -22,7 +22,7 @@
  * Arithmetic is float32 (Math.fround), matching torch's float32 tensors and float32-cast scalars.
  */
 import type { Mt19937 } from './mt19937';
-import { torchRandn } from './torchRandn';
+import { skipTorchRandn, torchRandn } from './torchRandn';
 
 const f = Math.fround;
 
@@ -130,4 +130,20 @@ export function applyImageBasedNoise(
     }
   }
   return out;
+}
+
+/**
+ * The noise MuseV's Euler `step` draws and then multiplies by 0 (s_churn = 0, spec §2.5, §3;
+ * musev/schedulers/scheduling_euler_discrete.py): it only advances the generator. The pipeline
+ * passes `noise_type`/`w_ind_noise` to `step` only for 'video_fusion'; otherwise `step` uses its
+ * default 'random'. `shape` is the model output's, (b, c, t, h, w) after CFG (b = 1).
+ *   'random':       one randn(shape)
+ *   'video_fusion': randn((b, c, 1, h, w)) then randn(shape), like videoFusionNoise
+ * Nothing is computed: the generator is moved exactly as far as those draws move it.
+ */
+export function advanceStepNoise(opts: { type: NoiseType; shape: readonly number[]; rng: Mt19937 }): void {
+  const [b, c, , h, w] = checkShape5(opts.shape, 'advanceStepNoise');
+  if (opts.type === 'video_fusion') skipTorchRandn([b, c, 1, h, w], opts.rng);
+  else if (opts.type !== 'random') throw new Error(`advanceStepNoise: unknown noise type '${String(opts.type)}'`);
+  skipTorchRandn(opts.shape, opts.rng);
 }

@@ -71,6 +71,17 @@ export function torchRandn(shape: readonly number[], rng: Mt19937): Float32Array
   return d;
 }
 
+/**
+ * Advance `rng` exactly as torchRandn(shape, rng) would, without computing the values: numel words,
+ * plus 16 when numel % 16 ≠ 0 (the refilled tail). Same numel ≥ 16 rule.
+ */
+export function skipTorchRandn(shape: readonly number[], rng: Mt19937): void {
+  const numel = numelOf(shape);
+  if (numel < 16) throw new Error(`skipTorchRandn: tensors with fewer than 16 elements (got ${numel}) are not supported`);
+  const words = numel + (numel % 16 ? 16 : 0);
+  for (let k = 0; k < words; k++) rng.nextUint32();
+}
+
 /** Convenience: a fresh generator seeded like `torch.Generator().manual_seed(seed)`, then one randn. */
 export function torchRandnSeeded(shape: readonly number[], seed: number | bigint): Float32Array<ArrayBuffer> {
   return torchRandn(shape, new Mt19937(seed));
