@@ -13,13 +13,15 @@ const BOS = golden.bos;
 const EOS = golden.eos;
 const mergeLines = mergesText.split('\n').filter((l, k) => l !== '' && !(k === 0 && l.startsWith('#version')));
 
-function hfClipTokenizer(): Tokenizer {
+function hfClipTokenizer(added: { token: string; id: number }[] = []): Tokenizer {
   const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
+  // transformers 4.33's slow tokenizer matches added tokens on the raw text; in tokenizers that is normalized: false
+  const plain = ({ token, id }: { token: string; id: number }) => ({ id, content: token, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
   const tokenizerJson = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [special(BOS, '<|startoftext|>'), special(EOS, '<|endoftext|>')],
+    added_tokens: [special(BOS, '<|startoftext|>'), special(EOS, '<|endoftext|>'), ...added.map(plain)],
     normalizer: { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }] },
     pre_tokenizer: {
       type: 'Sequence',
@@ -139,5 +141,53 @@ describe('ClipTokenizer details', () => {
     expect(() => new ClipTokenizer({ vocab, merges: '#version: 0.2\na b c\n' })).toThrow(/merges line 2/);
     expect(() => new ClipTokenizer({ vocab: { a: 0 }, merges: '' })).toThrow(/startoftext/);
     expect(() => ours.tokenize77('x', { maxLength: 1 })).toThrow(/maxLength/);
+  });
+});
+
+describe('ClipTokenizer added tokens (textual inversion, spec §2.3)', () => {
+  const ADDED = [
+    { token: 'badhandv4', id: 903 },
+    { token: 'ng_deepnegative_v1_75t', id: 904 },
+    { token: 'EasyNegativeV2', id: 905 },
+    { token: 'bad_prompt_version2-neg', id: 906 },
+    { token: 'bad', id: 907 }, // a prefix of two others: the longest match wins
+  ];
+  const ti = new ClipTokenizer({ vocab, merges: mergesText, addedTokens: ADDED });
+  const hfTi = hfClipTokenizer(ADDED);
+  const TEXTS = [
+    'badhandv4, ng_deepnegative_v1_75t, (((multiple heads)))',
+    'badhandv4,ng_deepnegative_v1_75t,EasyNegativeV2,bad_prompt_version2-neg,bad quality',
+    'xbadhandv4y badhandv4badhandv4',
+    'BadHandV4 easynegativev2 EASYNEGATIVEV2',
+    'ng_deepnegative_v1_75t_1 bad_prompt bad',
+    '  badhandv4\t\nnice  ',
+    'a <|endoftext|> badhandv4',
+  ];
+
+  it('each TI token is one id, wherever it stands, case-sensitive', () => {
+    expect(ti.encode('badhandv4, nice')).toEqual([903, ...ours.encode(', nice')]);
+    expect(ti.encode('xbadhandv4y')).toEqual([...ours.encode('x'), 903, ...ours.encode('y')]);
+    expect(ti.encode('BadHandV4')).toEqual(ours.encode('BadHandV4'));
+    expect(ti.encode('EasyNegativeV2')).toEqual([905]);
+    expect(ti.encode('easynegativev2')).toEqual(ours.encode('easynegativev2'));
+    expect(ti.encode('bad_prompt_version2-neg bad')).toEqual([906, 907]);
+    expect(ti.tokenize('a badhandv4')).toEqual([...ours.tokenize('a'), 'badhandv4']);
+    expect(Array.from(ti.tokenize77('badhandv4').slice(0, 3))).toEqual([BOS, 903, EOS]);
+    expect(ti.splitAddedTokens('x, badhandv4,y')).toEqual(['x, ', { token: 'badhandv4', id: 903 }, ',y']);
+    expect(ours.splitAddedTokens('x, badhandv4,y')).toEqual(['x, badhandv4,y']);
+  });
+
+  for (const text of TEXTS) {
+    it(`same ids as @huggingface/tokenizers with non-normalized added tokens: ${JSON.stringify(text)}`, () => {
+      expect(ti.encode(text)).toEqual(hfTi.encode(text, { add_special_tokens: false }).ids);
+    });
+  }
+
+  it('rejects empty tokens, bad ids and conflicting duplicates', () => {
+    const make = (addedTokens: { token: string; id: number }[]) => () => new ClipTokenizer({ vocab, merges: mergesText, addedTokens });
+    expect(make([{ token: '', id: 1 }])).toThrow(/empty/);
+    expect(make([{ token: 'x', id: -1 }])).toThrow(/bad id/);
+    expect(make([{ token: 'x', id: 5 }, { token: 'x', id: 6 }])).toThrow(/ids 5 and 6/);
+    expect(make([{ token: 'x', id: 5 }, { token: 'x', id: 5 }])).not.toThrow();
   });
 });

@@ -5,6 +5,12 @@
  * simpler clean-up (no ftfy, no HTML unescaping).
  *
  * Notation / pipeline for encode(text):
+ *   0. added tokens   textual-inversion tokens (the pack's `addedTokens`) are cut out of the raw text
+ *                     first and map to their own ids, like transformers' slow CLIPTokenizer (the class
+ *                     diffusers loads from an SD folder; MuseV pins transformers 4.33): its tokens_trie
+ *                     splits the text before any normalisation, so the match is case-sensitive,
+ *                     leftmost-longest and not whole-word ("xbadhandv4y" → x | badhandv4 | y;
+ *                     "BadHandV4" stays plain text). The pieces between go through steps 1-6 one by one.
  *   1. normalise      NFC; every run of whitespace → one space; trim; lowercase
  *   2. specials       `<|startoftext|>` / `<|endoftext|>` are cut out first and map to their ids
  *   3. pre-tokenise   each remaining piece is split by CLIP's pattern (case-insensitive)
@@ -37,6 +43,8 @@ export interface ClipTokenizerOptions {
   padTokenId?: number;
   /** Default 77. */
   maxLength?: number;
+  /** Textual-inversion tokens (manifest `tokenizer.addedTokens`): exact text → one id (step 0). */
+  addedTokens?: readonly { token: string; id: number }[];
 }
 
 const BOS_TEXT = '<|startoftext|>';
@@ -115,6 +123,9 @@ export class ClipTokenizer {
   private readonly vocab: Map<string, number>;
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
+  private readonly added = new Map<string, number>();
+  /** Added tokens, longest first, so the first one that matches at a position is the longest. */
+  private readonly addedByLength: string[];
 
   constructor(opts: ClipTokenizerOptions) {
     this.vocab = new Map(Object.entries(opts.vocab));
@@ -134,15 +145,55 @@ export class ClipTokenizer {
     if (!Number.isInteger(this.maxLength) || this.maxLength < 2) {
       throw new Error(`ClipTokenizer: maxLength must be an integer ≥ 2, got ${this.maxLength}`);
     }
+    for (const { token, id } of opts.addedTokens ?? []) {
+      if (!token) throw new Error('ClipTokenizer: an added token is empty');
+      if (!Number.isInteger(id) || id < 0) throw new Error(`ClipTokenizer: added token ${JSON.stringify(token)} has a bad id ${id}`);
+      const prev = this.added.get(token);
+      if (prev !== undefined && prev !== id) {
+        throw new Error(`ClipTokenizer: added token ${JSON.stringify(token)} is listed with ids ${prev} and ${id}`);
+      }
+      this.added.set(token, id);
+    }
+    this.addedByLength = [...this.added.keys()].sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Step 0: the raw text cut at the added tokens (leftmost, then longest match), e.g. with
+   * `badhandv4` added: "x, badhandv4,y" → ["x, ", {id}, ",y"]. Without added tokens: [text].
+   */
+  splitAddedTokens(text: string): (string | { token: string; id: number })[] {
+    if (this.added.size === 0) return [text];
+    const out: (string | { token: string; id: number })[] = [];
+    let start = 0;
+    let i = 0;
+    while (i < text.length) {
+      const hit = this.addedByLength.find((t) => text.startsWith(t, i));
+      if (hit === undefined) {
+        i++;
+        continue;
+      }
+      if (start < i) out.push(text.slice(start, i));
+      out.push({ token: hit, id: this.added.get(hit)! });
+      i += hit.length;
+      start = i;
+    }
+    if (start < text.length) out.push(text.slice(start));
+    return out;
   }
 
   /** Token ids of the text, without BOS/EOS. */
   encode(text: string): number[] {
     const ids: number[] = [];
-    for (const word of preTokenize(normalizeClipText(text))) {
-      if (word === BOS_TEXT) ids.push(this.bosTokenId);
-      else if (word === EOS_TEXT) ids.push(this.eosTokenId);
-      else for (const id of this.wordIds(word)) ids.push(id);
+    for (const piece of this.splitAddedTokens(text)) {
+      if (typeof piece !== 'string') {
+        ids.push(piece.id);
+        continue;
+      }
+      for (const word of preTokenize(normalizeClipText(piece))) {
+        if (word === BOS_TEXT) ids.push(this.bosTokenId);
+        else if (word === EOS_TEXT) ids.push(this.eosTokenId);
+        else for (const id of this.wordIds(word)) ids.push(id);
+      }
     }
     return ids;
   }
@@ -150,9 +201,15 @@ export class ClipTokenizer {
   /** BPE symbols of the text (e.g. ["a</w>", "pho", "to</w>"]), for inspection and tests. */
   tokenize(text: string): string[] {
     const out: string[] = [];
-    for (const word of preTokenize(normalizeClipText(text))) {
-      if (word === BOS_TEXT || word === EOS_TEXT) out.push(word);
-      else out.push(...this.bpe(word));
+    for (const piece of this.splitAddedTokens(text)) {
+      if (typeof piece !== 'string') {
+        out.push(piece.token);
+        continue;
+      }
+      for (const word of preTokenize(normalizeClipText(piece))) {
+        if (word === BOS_TEXT || word === EOS_TEXT) out.push(word);
+        else out.push(...this.bpe(word));
+      }
     }
     return out;
   }

@@ -56,6 +56,7 @@ export async function loadPack(ort: Ort, source: PackSource, target: SessionTarg
     eosTokenId: tok.eosTokenId,
     padTokenId: tok.padTokenId,
     maxLength: tok.maxLength,
+    addedTokens: tok.addedTokens,
   });
   const sessions: Partial<NetworkSessions> = {};
   try {
