@@ -112,8 +112,13 @@ function requestFor(c: GoldenCase): GenerateRequest {
   };
 }
 
+/** The golden rows are [BOS, content…, EOS, EOS…]; plain prompts weigh 1, so weighting leaves E as is. */
 function tokenizerFor(c: GoldenCase): ClipTokenizer {
-  return { tokenize77: (text: string) => (text === 'pos' ? c.pos_ids : c.neg_ids) } as unknown as ClipTokenizer;
+  const content = (row: number[]) => row.slice(1, row.indexOf(49407));
+  return {
+    encode: (text: string) => content(text === 'pos' ? c.pos_ids : c.neg_ids),
+    bosTokenId: 49406, eosTokenId: 49407, padTokenId: 49407, maxLength: 77,
+  } as unknown as ClipTokenizer;
 }
 
 describe('generateVideo (toy networks vs PyTorch reference of MuseV loop)', () => {
