@@ -91,3 +91,66 @@ describe('randomSeed', () => {
     expect(Number.isInteger(randomSeed())).toBe(true);
   });
 });
+
+describe("MuseV's inference options", () => {
+  it('default to the CLI values (spec §1.7) and validate', () => {
+    expect(BUILTIN_DEFAULTS).toMatchObject({
+      contextSchedule: 'uniform_v2', contextStride: 1, guidanceScaleEnd: null, guidanceMethod: 'linear',
+      noiseType: 'video_fusion', imageBasedNoise: true, nBatch: 1, fixConditionImages: false, ipAdapterScale: 1,
+      firstFrame: 'image', firstFrameSteps: 30, firstFrameGuidanceScale: 7.5,
+    });
+    expect(validateSettings({ ...ok, nBatch: 4, guidanceScaleEnd: 7.5, guidanceMethod: 'three_stage', contextSchedule: 'uniform', contextStride: 3 })).toEqual({});
+  });
+
+  it('check ranges with messages', () => {
+    const e = validateSettings({ ...ok, nBatch: 0, contextStride: 1.5, guidanceScaleEnd: 31, ipAdapterScale: -1, firstFrameSteps: 0, firstFrameGuidanceScale: Number.NaN });
+    expect(e).toEqual({
+      nBatch: 'Must be between 1 and 50.',
+      contextStride: 'Enter a whole number.',
+      guidanceScaleEnd: 'Must be between 0 and 30.',
+      ipAdapterScale: 'Must be between 0 and 5.',
+      firstFrameSteps: 'Must be between 1 and 100.',
+      firstFrameGuidanceScale: 'Enter a number.',
+    });
+    expect(validateSettings({ ...ok, guidanceScaleEnd: Number.NaN }).guidanceScaleEnd).toBe('Enter a number.');
+  });
+
+  it('accept only known words and booleans', () => {
+    const e = validateSettings({
+      ...ok, contextSchedule: 'uniform_v3' as never, guidanceMethod: 'cosine' as never, noiseType: 'pink' as never,
+      firstFrame: 'draw' as never, imageBasedNoise: 'yes' as never, fixConditionImages: 1 as never,
+    });
+    expect(e).toEqual({
+      contextSchedule: 'Choose uniform_v2 or uniform.',
+      guidanceMethod: 'Choose linear, two_stage, three_stage or fix_two_stage.',
+      noiseType: 'Choose video_fusion or random.',
+      firstFrame: 'Choose how the first frame is made.',
+      imageBasedNoise: 'Choose on or off.',
+      fixConditionImages: 'Choose on or off.',
+    });
+  });
+
+  it('stored values are checked on load: wrong words, types and non-finite numbers fall back', () => {
+    const stored = {
+      contextSchedule: 'uniform', guidanceMethod: 'two_stage', noiseType: 'random', firstFrame: 'generate',
+      imageBasedNoise: false, fixConditionImages: true, nBatch: 3, guidanceScaleEnd: 5, ipAdapterScale: 0.5,
+    };
+    expect(sanitizeSettings(stored, ok)).toEqual({ ...ok, ...stored });
+    const bad = sanitizeSettings(
+      { contextSchedule: 'nope', guidanceMethod: 3, noiseType: null, firstFrame: 'draw', imageBasedNoise: 'false', nBatch: '2', guidanceScaleEnd: 'x', ipAdapterScale: NaN },
+      ok,
+    );
+    expect(bad).toEqual(ok);
+    expect(sanitizeSettings({ guidanceScaleEnd: null }, { ...ok, guidanceScaleEnd: 4 }).guidanceScaleEnd).toBeNull();
+    // Out of range but well typed: kept, the form says what is wrong.
+    expect(sanitizeSettings({ nBatch: 500 }, ok).nBatch).toBe(500);
+  });
+
+  it('pack defaults may name a negative prompt preset', () => {
+    const s = settingsFromPack(
+      { width: 256, height: 256, frames: 12, contextFrames: 12, contextOverlap: 4, steps: 10, guidanceScale: 3.5, fps: 12, motionSpeed: 8, negativePrompt: 'V3' },
+      ok,
+    );
+    expect(s.negativePrompt).toBe('badhandv4, ng_deepnegative_v1_75t, bad quality');
+  });
+});

@@ -1,4 +1,5 @@
 import type { PackDefaults } from '../packs/manifest';
+import { resolveNegativePrompt } from '../core/negativePrompts';
 import type { GenerateRequest, LoadOptions } from '../rpc/generatorApi';
 
 /** Where the model runs: 'auto' = WebGPU when the worker gets an adapter, wasm otherwise. */
@@ -10,47 +11,86 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
 }
 
 /**
- * What the user sets for one generation (persisted; the image is not): every field of the
- * worker's GenerateRequest except the image, plus the backend preference.
+ * The request's images are not settings (not persisted); the worker's optional options all get a
+ * value here. firstFrameNegativePrompt is left to the worker's default (the video's negative prompt,
+ * as with MuseV's CLI defaults where both are V2).
  */
-export interface Settings extends Omit<GenerateRequest, 'image'> {
+type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'firstFrameNegativePrompt'>>;
+
+/**
+ * What the user sets for one generation (persisted; the images are not): every field of the
+ * worker's GenerateRequest except the images, each with a value, plus the backend preference.
+ */
+export interface Settings extends RequestOptions {
   /** onnxruntime backend the pack is loaded on (a device preference: reset and pack defaults keep it). */
   backend: BackendChoice;
 }
 
 export type SettingKey = keyof Settings;
 export type NumericSettingKey = { [K in SettingKey]: Settings[K] extends number ? K : never }[SettingKey];
+/** Numbers that may be left blank (null): guidance end (blank = constant guidance). */
+export type NullableNumericSettingKey = { [K in SettingKey]: Settings[K] extends number ? never : number extends Settings[K] ? K : never }[SettingKey];
+export type BooleanSettingKey = { [K in SettingKey]: Settings[K] extends boolean ? K : never }[SettingKey];
 export type SettingsErrors = Partial<Record<SettingKey, string>>;
 
-/** Used until the pack's manifest tells its own defaults (MuseV's usual values). */
+/** Settings that pick one of a few words, with the words allowed. */
+export const CHOICES = {
+  backend: BACKEND_CHOICES,
+  contextSchedule: ['uniform_v2', 'uniform'],
+  guidanceMethod: ['linear', 'two_stage', 'three_stage', 'fix_two_stage'],
+  noiseType: ['video_fusion', 'random'],
+  firstFrame: ['image', 'generate', 'redraw'],
+} as const satisfies { [K in SettingKey]?: readonly Settings[K][] };
+export type ChoiceSettingKey = keyof typeof CHOICES;
+
+export function isChoice<K extends ChoiceSettingKey>(key: K, x: unknown): x is Settings[K] {
+  return typeof x === 'string' && (CHOICES[key] as readonly string[]).includes(x);
+}
+
+/** Used until the pack's manifest tells its own defaults (MuseV's CLI values, spec §1.7). */
 export const BUILTIN_DEFAULTS: Settings = {
   prompt: '',
   negativePrompt: '',
   frames: 12,
   contextFrames: 12,
   contextOverlap: 4,
+  contextSchedule: 'uniform_v2',
+  contextStride: 1,
   steps: 10,
   guidanceScale: 3.5,
+  guidanceScaleEnd: null,
+  guidanceMethod: 'linear',
   seed: 42,
   fps: 12,
   width: 256,
   height: 256,
   motionSpeed: 8,
+  noiseType: 'video_fusion',
   wIndNoise: 0.5,
+  imageBasedNoise: true,
   imgWeight: 0.001,
+  nBatch: 1,
+  fixConditionImages: false,
+  ipAdapterScale: 1,
+  firstFrame: 'image',
+  firstFrameSteps: 30,
+  firstFrameGuidanceScale: 7.5,
   backend: 'auto',
 };
 
 export const SIZE_MULTIPLE = 64;
 export const MAX_SEED = 0xffffffff;
 
+type Limit = { min: number; max: number; integer: boolean };
 /** Limits of each numeric field: [min, max, integer?]. */
-export const LIMITS: Record<NumericSettingKey, { min: number; max: number; integer: boolean }> = {
+export const LIMITS: Record<NumericSettingKey | NullableNumericSettingKey, Limit> = {
   frames: { min: 1, max: 240, integer: true },
   contextFrames: { min: 1, max: 64, integer: true },
   contextOverlap: { min: 0, max: 63, integer: true },
+  contextStride: { min: 1, max: 8, integer: true },
   steps: { min: 1, max: 100, integer: true },
   guidanceScale: { min: 0, max: 30, integer: false },
+  guidanceScaleEnd: { min: 0, max: 30, integer: false },
   seed: { min: 0, max: MAX_SEED, integer: true },
   fps: { min: 1, max: 60, integer: true },
   width: { min: SIZE_MULTIPLE, max: 2048, integer: true },
@@ -58,13 +98,17 @@ export const LIMITS: Record<NumericSettingKey, { min: number; max: number; integ
   motionSpeed: { min: 0, max: 20, integer: false },
   wIndNoise: { min: 0, max: 1, integer: false },
   imgWeight: { min: 0, max: 1, integer: false },
+  nBatch: { min: 1, max: 50, integer: true },
+  ipAdapterScale: { min: 0, max: 5, integer: false },
+  firstFrameSteps: { min: 1, max: 100, integer: true },
+  firstFrameGuidanceScale: { min: 0, max: 30, integer: false },
 };
 
-/** Settings seeded from a pack's defaults, keeping what is the user's own (prompt, seed). */
+/** Settings seeded from a pack's defaults, keeping everything else (prompt, seed, MuseV options). */
 export function settingsFromPack(defaults: PackDefaults, current: Settings): Settings {
   return {
     ...current,
-    negativePrompt: defaults.negativePrompt,
+    negativePrompt: resolveNegativePrompt(defaults.negativePrompt),
     frames: defaults.frames,
     contextFrames: defaults.contextFrames,
     contextOverlap: defaults.contextOverlap,
@@ -77,18 +121,31 @@ export function settingsFromPack(defaults: PackDefaults, current: Settings): Set
   };
 }
 
+const CHOICE_MESSAGES: Record<ChoiceSettingKey, string> = {
+  backend: 'Choose Auto, WebGPU or wasm.',
+  contextSchedule: 'Choose uniform_v2 or uniform.',
+  guidanceMethod: 'Choose linear, two_stage, three_stage or fix_two_stage.',
+  noiseType: 'Choose video_fusion or random.',
+  firstFrame: 'Choose how the first frame is made.',
+};
+
+function numberProblem(v: unknown, { min, max, integer }: Limit): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'Enter a number.';
+  if (integer && !Number.isInteger(v)) return 'Enter a whole number.';
+  if (v < min || v > max) return `Must be between ${min} and ${max}.`;
+  return null;
+}
+
 /**
  * Field-level problems, in words for the form. Empty object = valid.
  * Example: `{contextFrames: 8, contextOverlap: 8}` → `{contextOverlap: 'Must be less than the context frames (8).'}`.
  */
 export function validateSettings(s: Settings): SettingsErrors {
   const errors: SettingsErrors = {};
-  for (const key of Object.keys(LIMITS) as NumericSettingKey[]) {
-    const { min, max, integer } = LIMITS[key];
-    const v = s[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) errors[key] = 'Enter a number.';
-    else if (integer && !Number.isInteger(v)) errors[key] = 'Enter a whole number.';
-    else if (v < min || v > max) errors[key] = `Must be between ${min} and ${max}.`;
+  for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+    if (key === 'guidanceScaleEnd' && s[key] === null) continue; // blank = constant guidance
+    const problem = numberProblem(s[key], LIMITS[key]);
+    if (problem) errors[key] = problem;
   }
   for (const key of ['width', 'height'] as const) {
     if (!errors[key] && s[key] % SIZE_MULTIPLE !== 0) {
@@ -99,7 +156,12 @@ export function validateSettings(s: Settings): SettingsErrors {
   if (!errors.contextOverlap && !errors.contextFrames && s.contextOverlap >= s.contextFrames) {
     errors.contextOverlap = `Must be less than the context frames (${s.contextFrames}).`;
   }
-  if (!isBackendChoice(s.backend)) errors.backend = 'Choose Auto, WebGPU or wasm.';
+  for (const key of Object.keys(CHOICES) as ChoiceSettingKey[]) {
+    if (!isChoice(key, s[key])) errors[key] = CHOICE_MESSAGES[key];
+  }
+  for (const key of ['imageBasedNoise', 'fixConditionImages'] as const) {
+    if (typeof s[key] !== 'boolean') errors[key] = 'Choose on or off.';
+  }
   if (s.prompt.length > 2000) errors.prompt = 'Keep the prompt under 2000 characters.';
   if (s.negativePrompt.length > 2000) errors.negativePrompt = 'Keep the negative prompt under 2000 characters.';
   return errors;
@@ -109,20 +171,25 @@ export function hasErrors(errors: SettingsErrors): boolean {
   return Object.keys(errors).length > 0;
 }
 
-/** Take what is usable from persisted (untrusted) data; everything else from `fallback`. */
+/** Whether a persisted value may stand in for `key` (right type or one of the allowed words). */
+function usable(key: SettingKey, v: unknown, fallback: Settings): boolean {
+  if (key in CHOICES) return isChoice(key as ChoiceSettingKey, v);
+  if (key === 'guidanceScaleEnd') return v === null || (typeof v === 'number' && Number.isFinite(v));
+  const f = fallback[key];
+  if (typeof f === 'number') return typeof v === 'number' && Number.isFinite(v);
+  return typeof v === typeof f;
+}
+
+/**
+ * Take what is usable from persisted (untrusted) data; everything else from `fallback`. Values of
+ * the right type but out of range are kept: the form shows them with their message.
+ */
 export function sanitizeSettings(persisted: unknown, fallback: Settings): Settings {
   const out: Settings = { ...fallback };
   if (typeof persisted !== 'object' || persisted === null) return out;
   const p = persisted as Record<string, unknown>;
   for (const key of Object.keys(fallback) as SettingKey[]) {
-    const v = p[key];
-    if (key === 'backend') {
-      if (isBackendChoice(v)) out.backend = v;
-      continue;
-    }
-    if (typeof fallback[key] === 'string' && typeof v === 'string') (out as unknown as Record<string, unknown>)[key] = v;
-    if (typeof fallback[key] === 'number' && typeof v === 'number' && Number.isFinite(v))
-      (out as unknown as Record<string, unknown>)[key] = v;
+    if (usable(key, p[key], fallback)) (out as unknown as Record<string, unknown>)[key] = p[key];
   }
   return out;
 }
