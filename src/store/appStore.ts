@@ -10,6 +10,7 @@ import type { DecodedImage, LoadedImage } from './image';
 import { createImageSlice, type ImageSlice } from './imageSlice';
 import { createJobSlice, type JobSlice } from './jobSlice';
 import { createPackSlice, type PackSlice } from './packSlice';
+import { DEFAULT_PACK_PATH, isCatalogPath } from './packCatalog';
 import { sanitizeSettings } from './settings';
 import { createSettingsSlice, type SettingsSlice } from './settingsSlice';
 
@@ -45,7 +46,8 @@ export interface AppDeps {
   encoder: EncoderClient;
   /** Where settings persist; null = not persisted. */
   storage: StateStorage | null;
-  manifestUrl: () => string;
+  /** Absolute URL of a catalog pack's manifest (path relative to the app's base, see packCatalog.ts). */
+  manifestUrl: (packPath: string) => string;
   now: () => number;
   random: () => number;
   decodeImage: (file: Blob) => Promise<DecodedImage>;
@@ -82,13 +84,14 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
       name: STORAGE_KEY,
       version: 1,
       storage: createJSONStorage(() => storage),
-      partialize: (s) => ({ settings: s.settings, settingsFromPackId: s.settingsFromPackId }),
+      partialize: (s) => ({ settings: s.settings, settingsFromPackId: s.settingsFromPackId, packPath: s.packPath }),
       merge: (persisted, current) => {
         const p = (typeof persisted === 'object' && persisted !== null ? persisted : {}) as Record<string, unknown>;
         return {
           ...current,
           settings: sanitizeSettings(p.settings, current.settings),
           settingsFromPackId: typeof p.settingsFromPackId === 'string' ? p.settingsFromPackId : null,
+          packPath: isCatalogPath(p.packPath) ? p.packPath : DEFAULT_PACK_PATH,
         };
       },
     }),

@@ -6,8 +6,6 @@ import { probeBackend } from './backend';
 import { decodeImageFile } from './image';
 import { cropResizeRgba } from './prepareImage';
 
-export const DEMO_PACK_PATH = 'packs/tiny-musev/manifest.json';
-
 /** localStorage when the browser lets us use it (private modes may throw). */
 function browserStorage(): StateStorage | null {
   try {
@@ -33,7 +31,7 @@ export function browserDeps(): AppDeps {
     generator: getGeneratorClient(),
     encoder: getEncoderClient(),
     storage: browserStorage(),
-    manifestUrl: () => new URL(`${import.meta.env.BASE_URL}${DEMO_PACK_PATH}`, document.baseURI).href,
+    manifestUrl: (packPath) => new URL(`${import.meta.env.BASE_URL}${packPath}`, document.baseURI).href,
     now: () => performance.now(),
     random: () => crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32,
     decodeImage: decodeImageFile,

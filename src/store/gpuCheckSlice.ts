@@ -27,7 +27,7 @@ export function createGpuCheckSlice(set: SetState, get: GetState, deps: AppDeps)
       const id = ++current;
       set({ gpuCheck: { status: 'running', phase: 'load' } });
       try {
-        const loaded = await deps.generator.ensurePack(deps.manifestUrl(), gpuCheckLoadOptions(settings.backend), () => {});
+        const loaded = await deps.generator.ensurePack(deps.manifestUrl(get().packPath), gpuCheckLoadOptions(settings.backend), () => {});
         if (id !== current) return;
         get().applyPack(loaded.pack);
         set({ backend: loaded.backend, gpuCheck: { status: 'running', phase: 'compare' } });
