@@ -1,26 +1,18 @@
 import { normalizeWorkerError } from '../clients/normalizeError';
 import type { AppError } from '../rpc/errors';
-import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressEvent } from '../rpc/progress';
 import type { AppDeps, GetState, SetState } from './appStore';
 import { videoFileName } from './fileName';
 import { IDLE_JOB, isBusy, reduceProgress, startJob, type JobState } from './progress';
-import { hasErrors, validateSettings, type Settings } from './settings';
+import { buildRequest, requestProblem } from './request';
 
 export interface JobSlice {
   job: JobState;
-  /** load pack → crop/resize image → generate → encode MP4 → blob URL. No-op while busy. */
+  /** load pack → crop/resize images → generate → encode MP4 → blob URL. No-op while busy. */
   generate(): Promise<void>;
   /** Stop at once: terminate the busy worker(s); the job ends 'cancelled', inputs stay. */
   cancel(): void;
 }
-
-const LABELS: Partial<Record<keyof Settings, string>> = {
-  frames: 'frames', contextFrames: 'context frames', contextOverlap: 'context overlap', steps: 'steps',
-  guidanceScale: 'guidance', seed: 'seed', fps: 'fps', width: 'width', height: 'height',
-  motionSpeed: 'motion speed', wIndNoise: 'independent noise', imgWeight: 'image weight',
-  prompt: 'prompt', negativePrompt: 'negative prompt', backend: 'backend',
-};
 
 export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): JobSlice {
   let current = 0; // id of the job whose events and results still count
@@ -43,16 +35,12 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
     job: IDLE_JOB,
 
     async generate() {
-      const { job, image, settings } = get();
+      const { job, settings, packFeatures, packPath } = get();
       if (isBusy(job.status) || get().gpuCheck.status === 'running') return; // one worker job at a time
-      if (!image) {
-        set({ error: { code: 'bad-input', message: 'Add a reference image first: drop, paste or pick one.' } });
-        return;
-      }
-      const problems = validateSettings(settings);
-      if (hasErrors(problems)) {
-        const fields = Object.keys(problems).map((k) => LABELS[k as keyof Settings] ?? k);
-        set({ error: { code: 'bad-input', message: `Fix these settings first: ${fields.join(', ')}.` } });
+      const images = { image: get().image, referImage: get().referImage, ipAdapterImage: get().ipAdapterImage };
+      const problem = requestProblem(settings, images, packFeatures);
+      if (problem) {
+        set({ error: problem });
         return;
       }
       const id = ++current;
@@ -61,17 +49,16 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
       const onProgress = (event: ProgressEvent) => update(id, (j) => reduceProgress(j, event, deps.now()));
 
       try {
-        const loaded = await deps.generator.ensurePack(deps.manifestUrl(), { backend: settings.backend }, onProgress);
+        const loaded = await deps.generator.ensurePack(deps.manifestUrl(packPath), { backend: settings.backend }, onProgress);
         if (id !== current) return;
         get().applyPack(loaded.pack);
         set({ backend: loaded.backend });
+        // The worker's answer may tell more about the pack than the manifest read did.
+        const late = requestProblem(settings, images, get().packFeatures);
+        if (late) throw late;
         onProgress({ type: 'stage', stage: 'encode-text' });
 
-        const { backend: _backend, ...params } = settings;
-        const request: GenerateRequest = {
-          ...params,
-          image: { width: settings.width, height: settings.height, rgba: deps.cropResize(image, settings.width, settings.height) },
-        };
+        const request = buildRequest(settings, images, get().packFeatures, deps.cropResize);
         const out = await deps.generator.generate(request, onProgress);
         if (id !== current) return;
 

@@ -126,3 +126,39 @@ describe('ETA and overall progress', () => {
     expect(describeProgress({ ...IDLE_JOB, status: 'error', error: { code: 'internal', message: 'x' } })).toBe('Failed: x');
   });
 });
+
+describe('shots (n_batch) and the first frame', () => {
+  it('shows "shot s/S" when the worker reports several shots, and counts all shots in the bar', () => {
+    let job = run([
+      [0, { type: 'stage', stage: 'denoise' }],
+      [100, { type: 'step', step: 0, steps: 4, msPerStep: 100, shot: 0, shots: 2 }],
+      [200, { type: 'step', step: 3, steps: 4, msPerStep: 100, shot: 0, shots: 2 }],
+    ]);
+    expect(job).toMatchObject({ shot: 0, shots: 2, stepsDone: 4 });
+    expect(stageFraction(job)).toBeCloseTo(0.5);
+    job = reduceProgress(job, { type: 'window', step: 0, steps: 4, window: 1, windows: 2, shot: 1, shots: 2 }, 300);
+    expect(job).toMatchObject({ shot: 1, stepsDone: 0, window: 1 });
+    expect(describeProgress(job)).toBe('Denoising shot 2/2 · step 1/4 · window 2/2');
+    // (4 + 0 + 0.5) / 8
+    expect(stageFraction(job)).toBeCloseTo(4.5 / 8);
+    // (8 - 4 - 0.5) steps left at 100 ms
+    expect(job.etaMs).toBe(350);
+  });
+
+  it('one shot, or events without shot fields, keep the plain text', () => {
+    const one = run([[0, { type: 'step', step: 1, steps: 10, msPerStep: 10, shot: 0, shots: 1 }]]);
+    expect(describeProgress(one)).toBe('Denoising step 3/10');
+    const old = run([[0, { type: 'step', step: 1, steps: 10, msPerStep: 10 }]]);
+    expect(old).toMatchObject({ shot: 0, shots: 0 });
+    expect(describeProgress(old)).toBe('Denoising step 3/10');
+  });
+
+  it("counts the first-frame pipeline's steps on their own, then restarts for the video", () => {
+    let job = run([[0, { type: 'step', step: 9, steps: 30, msPerStep: 20, firstFrame: true }]]);
+    expect(describeProgress(job)).toBe('Denoising first frame · step 11/30');
+    expect(stageFraction(job)).toBeNull();
+    job = reduceProgress(job, { type: 'window', step: 0, steps: 10, window: 0, windows: 1, shot: 0, shots: 1 }, 100);
+    expect(job).toMatchObject({ firstFrame: false, stepsDone: 0, steps: 10, msPerStep: null });
+    expect(describeProgress(job)).toBe('Denoising step 1/10 · window 1/1');
+  });
+});

@@ -26,6 +26,14 @@ export interface JobState {
   steps: number;
   window: number; // 0-based, -1 before any window event of this step
   windows: number;
+  /**
+   * Shot (n_batch, spec §1.6) being denoised, 0-based, and the number of shots; read from the
+   * events' optional `shot`/`shots` (0 shots = not reported: one shot). Steps restart at each shot.
+   */
+  shot: number;
+  shots: number;
+  /** The steps counted are the first-frame pipeline's (generate/redraw, spec §2.4), before shot 0. */
+  firstFrame: boolean;
   msPerStep: number | null;
   /** Decoding: frames decoded so far / total. */
   framesDone: number;
@@ -55,6 +63,9 @@ export const IDLE_JOB: JobState = {
   steps: 0,
   window: -1,
   windows: 0,
+  shot: 0,
+  shots: 0,
+  firstFrame: false,
   msPerStep: null,
   framesDone: 0,
   frames: 0,
@@ -112,6 +123,23 @@ function enterStage(job: JobState, stage: Stage, now: number): JobState {
 }
 
 /**
+ * Follow the phase of a step/window event: the first-frame pipeline (`firstFrame`) or shot `shot`
+ * of `shots` (optional fields, absent from older workers' events: read without relying on the
+ * event type declaring them). A new phase or shot restarts the step count.
+ */
+function enterShot(job: JobState, event: ProgressEvent): JobState {
+  const { shot, shots, firstFrame } = event as { shot?: unknown; shots?: unknown; firstFrame?: unknown };
+  const ff = firstFrame === true;
+  const next = { ...job, firstFrame: ff };
+  if (!ff && typeof shot === 'number' && typeof shots === 'number' && shots >= 1) Object.assign(next, { shot, shots });
+  if (next.firstFrame === job.firstFrame && next.shot === job.shot && next.shots === job.shots) return job;
+  const restart = next.firstFrame !== job.firstFrame || next.shot !== job.shot;
+  if (!restart) return next;
+  // Shots share a step time; the first frame's (T = 1) says nothing about the video's.
+  return { ...next, stepsDone: 0, window: -1, msPerStep: next.firstFrame === job.firstFrame ? job.msPerStep : null };
+}
+
+/**
  * Fold one progress event into the job. Pure; `now` is the event's arrival time (ms).
  * Events for a job that is no longer busy are ignored (late events after cancel).
  * Window/step events imply the denoise stage, frame events decode, encode events encode-video,
@@ -125,12 +153,12 @@ export function reduceProgress(job: JobState, event: ProgressEvent, now: number)
       next = { ...enterStage(job, event.stage, now), stageMessage: event.message ?? null };
       break;
     case 'window': {
-      const j = enterStage(job, 'denoise', now);
+      const j = enterShot(enterStage(job, 'denoise', now), event);
       next = { ...j, steps: event.steps, stepsDone: Math.max(j.stepsDone, event.step), window: event.window, windows: event.windows };
       break;
     }
     case 'step': {
-      const j = enterStage(job, 'denoise', now);
+      const j = enterShot(enterStage(job, 'denoise', now), event);
       next = { ...j, steps: event.steps, stepsDone: Math.max(j.stepsDone, event.step + 1), window: -1, msPerStep: event.msPerStep };
       break;
     }
@@ -154,6 +182,16 @@ export function reduceProgress(job: JobState, event: ProgressEvent, now: number)
   return { ...next, etaMs: estimateEtaMs(next, now), etaAt: now };
 }
 
+/** Steps of all shots: the counters the denoise stage runs through. */
+function totalSteps(job: JobState): number {
+  return job.steps * Math.max(1, job.shots);
+}
+
+/** Steps finished in earlier shots and this one. */
+function stepsDoneAll(job: JobState): number {
+  return job.shot * job.steps + job.stepsDone;
+}
+
 /** Share of the current step already done: windows started before the current one. */
 function windowShare(job: JobState): number {
   return job.window >= 0 && job.windows > 0 ? job.window / job.windows : 0;
@@ -163,8 +201,8 @@ function windowShare(job: JobState): number {
 export function stageFraction(job: JobState): number | null {
   switch (job.stage) {
     case 'denoise': {
-      if (job.steps <= 0) return null;
-      return Math.min(1, (job.stepsDone + windowShare(job)) / job.steps);
+      if (job.steps <= 0 || job.firstFrame) return null; // the video's step count is not known yet
+      return Math.min(1, (stepsDoneAll(job) + windowShare(job)) / totalSteps(job));
     }
     case 'decode':
       return job.frames > 0 ? Math.min(1, job.framesDone / job.frames) : null;
@@ -177,7 +215,7 @@ export function stageFraction(job: JobState): number | null {
 
 /**
  * Remaining time of the current stage (ms), or null when there is nothing to extrapolate from.
- * Denoising with a known mean step time: (steps − done − window share) × msPerStep.
+ * Denoising with a known mean step time: (steps of all shots − done − window share) × msPerStep.
  * Otherwise linear: elapsed × (1 − f) / f for the stage fraction f.
  * Example: 4 of 10 steps done at 500 ms/step, window 2 of 2 of step 5 running → (10 − 4 − 0.5) × 500 = 2750 ms.
  */
@@ -185,8 +223,8 @@ export function estimateEtaMs(job: JobState, now: number): number | null {
   const f = stageFraction(job);
   if (f === null || f <= 0) return null;
   if (f >= 1) return 0;
-  if (job.stage === 'denoise' && job.msPerStep !== null && job.msPerStep > 0 && job.stepsDone > 0) {
-    return Math.max(0, (job.steps - job.stepsDone - windowShare(job)) * job.msPerStep);
+  if (job.stage === 'denoise' && job.msPerStep !== null && job.msPerStep > 0 && stepsDoneAll(job) > 0) {
+    return Math.max(0, (totalSteps(job) - stepsDoneAll(job) - windowShare(job)) * job.msPerStep);
   }
   const elapsed = now - job.stageStartedAt;
   if (elapsed <= 0) return null;
@@ -205,7 +243,10 @@ export function overallFraction(job: JobState): number {
   return total;
 }
 
-/** The line under the bar, e.g. "Denoising step 3/10 · window 2/4" or "Decoding frame 5/13". */
+/**
+ * The line under the bar, e.g. "Denoising step 3/10 · window 2/4", with several shots
+ * "Denoising shot 2/3 · step 3/10 · window 2/4", or "Decoding frame 5/13".
+ */
 export function describeProgress(job: JobState): string {
   switch (job.status) {
     case 'idle':
@@ -222,7 +263,8 @@ export function describeProgress(job: JobState): string {
   if (job.stage === 'denoise' && job.steps > 0) {
     const step = Math.min(job.steps, job.stepsDone + 1);
     const win = job.window >= 0 && job.windows > 0 ? ` · window ${job.window + 1}/${job.windows}` : '';
-    return `${label} step ${step}/${job.steps}${win}`;
+    const shot = job.firstFrame ? ' first frame ·' : job.shots > 1 ? ` shot ${job.shot + 1}/${job.shots} ·` : '';
+    return `${label}${shot} step ${step}/${job.steps}${win}`;
   }
   if (job.stage === 'decode' && job.frames > 0) return `Decoding frame ${job.framesDone}/${job.frames}`;
   if (job.stage === 'encode-video' && job.encodeFrames > 0) return `${label} ${job.encoded}/${job.encodeFrames}`;
