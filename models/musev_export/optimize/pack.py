@@ -1,0 +1,189 @@
+"""Post-processes a written pack (format v1): MHA fusion, fp16, int8 weights, sharded external
+data, the per-session size check, and a manifest that lists the new files honestly.
+
+Order per graph: attention fusion (on the fp32 pattern torch emitted) -> fp16 -> int8 (the int8
+pass then sees fp16 weights and adds the Cast after DequantizeLinear) -> size check -> save.
+Graph inputs/outputs keep the dtypes of the I/O contract (float32 / int64) in every variant; the
+manifest's `dtype` says "float16" when the graphs compute in fp16 (the app must then find
+`shader-f16` on WebGPU, or use wasm).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import onnx
+
+from ..export import graph_io
+from ..pack_writer import file_ref
+from ..schema_check import validate_manifest
+from .external import MIB, check_session_size, save_sharded
+from .fp16 import convert_to_fp16
+from .graph import op_counts
+from .int8 import quantize_int8
+from .mha import fuse_attention
+
+
+@dataclass
+class OptimizeOptions:
+    dtype: str = "fp32"  # fp32 | fp16
+    quantize: Optional[str] = None  # None | int8
+    attention: str = "plain"  # plain | mha
+    shard_mb: float = 1024  # MiB per external-data shard
+    max_session_mb: float = 4096  # MiB of weights one session may hold
+
+    def validate(self) -> None:
+        if self.dtype not in ("fp32", "fp16"):
+            raise ValueError(f"dtype {self.dtype!r}: fp32 or fp16")
+        if self.quantize not in (None, "int8"):
+            raise ValueError(f"quantize {self.quantize!r}: int8 or none")
+        if self.attention not in ("plain", "mha"):
+            raise ValueError(f"attention {self.attention!r}: plain or mha")
+        if self.shard_mb <= 0 or self.max_session_mb <= 0:
+            raise ValueError("shard_mb and max_session_mb must be positive")
+
+    @property
+    def is_noop(self) -> bool:
+        return self.dtype == "fp32" and self.quantize is None and self.attention == "plain"
+
+
+def optimize_graph(model: onnx.ModelProto, opts: OptimizeOptions) -> Dict[str, object]:
+    report: Dict[str, object] = {}
+    if opts.attention == "mha":
+        report["mha"] = fuse_attention(model).as_dict()
+    if opts.dtype == "fp16":
+        report["fp16"] = convert_to_fp16(model).as_dict()
+    if opts.quantize == "int8":
+        report["int8"] = quantize_int8(model).as_dict()
+    return report
+
+
+def _owner(file: str, graphs) -> Optional[str]:
+    """The graph whose own data file `file` is (`<graph>.onnx.data[.k]`), if any."""
+    base = file.rsplit("/", 1)[-1]
+    for g in graphs:
+        if base == f"{g}.onnx.data" or base.startswith(f"{g}.onnx.data."):
+            return g
+    return None
+
+
+def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[str, object]:
+    """Rewrite every graph of the pack at pack_dir and its manifest; returns a report per graph.
+
+    New files are written to a staging folder first (graphs may read another graph's data file,
+    e.g. unet_spatial -> unet.onnx.data, so nothing is deleted until every graph is loaded); a
+    graph that read another graph's data keeps sharing the equal tensors of that graph's new
+    shards. On an error the folder may be left half-rewritten: `optimize_pack` is atomic."""
+    opts.validate()
+    pack = Path(pack_dir)
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    shard_bytes = int(opts.shard_mb * MIB)
+    limit = int(opts.max_session_mb * MIB)
+    graphs = list(manifest["graphs"])
+    for name in graphs:
+        if Path(manifest["graphs"][name]["file"]).parent != Path("."):
+            raise ValueError(f"graph {name}: graphs in sub-folders are not supported")
+    shares = {
+        name: [o for o in (_owner(r["file"], graphs) for r in manifest["graphs"][name]["externalData"]) if o and o != name]
+        for name in graphs
+    }
+    needed = {o for deps in shares.values() for o in deps}
+    order = sorted(graphs, key=lambda g: (bool(shares[g]), graphs.index(g)))  # owners first
+    stage = pack / ".optimize-stage"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir()
+    report: Dict[str, object] = {}
+    indexes: Dict[str, dict] = {}
+    new_files: Dict[str, List[str]] = {}
+    for name in order:
+        spec = manifest["graphs"][name]
+        started = time.time()
+        model = onnx.load(str(pack / spec["file"]), load_external_data=True)
+        nodes_before = len(model.graph.node)
+        rep = optimize_graph(model, opts)
+        rep["weight_bytes"] = check_session_size(model, name, limit)
+        rep["nodes"] = [nodes_before, len(model.graph.node)]
+        counts = op_counts(model)
+        rep["ops"] = {k: counts[k] for k in ("MultiHeadAttention", "Softmax", "Cast", "DequantizeLinear") if k in counts}
+        reuse = {}
+        for other in shares[name]:
+            reuse.update(indexes.get(other, {}))
+        files, written, notes = save_sharded(model, stage / spec["file"], shard_bytes, reuse=reuse or None,
+                                             index=name in needed)
+        del model
+        indexes[name] = written
+        new_files[name] = files
+        if notes:
+            rep["notes"] = notes
+        rep["seconds"] = round(time.time() - started, 2)
+        report[name] = rep
+    # swap: drop every old graph file, move the new ones in
+    for name in graphs:
+        spec = manifest["graphs"][name]
+        (pack / spec["file"]).unlink(missing_ok=True)
+        for ref in spec["externalData"]:
+            (pack / ref["file"]).unlink(missing_ok=True)
+    for f in sorted(stage.iterdir()):
+        f.rename(pack / f.name)
+    stage.rmdir()
+    for name in graphs:
+        path = pack / manifest["graphs"][name]["file"]
+        onnx.checker.check_model(str(path))
+        manifest["graphs"][name] = {
+            **file_ref(pack, manifest["graphs"][name]["file"]),
+            "externalData": [file_ref(pack, f) for f in new_files[name]],
+            **graph_io(path),
+        }
+        report[name]["onnx_bytes"] = manifest["graphs"][name]["bytes"]
+        report[name]["external_data"] = [(r["file"], r["bytes"]) for r in manifest["graphs"][name]["externalData"]]
+    if opts.dtype == "fp16":
+        manifest["dtype"] = "float16"
+    errors = validate_manifest(manifest)
+    if errors:
+        raise ValueError("manifest does not match models/pack_schema.json:\n" + "\n".join(errors))
+    (pack / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {name: report[name] for name in graphs}
+
+
+def optimize_pack(src_dir: str | Path, out_dir: str | Path, opts: OptimizeOptions, pack_id: Optional[str] = None,
+                  name_suffix: str = "") -> Dict[str, object]:
+    """Copy the pack at src_dir, optimize the copy and move it to out_dir (replaced) atomically.
+    `pack_id` / `name_suffix` rename the copy (a variant must not share the source's id)."""
+    src, out = Path(src_dir).resolve(), Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        shutil.rmtree(work)
+        shutil.copytree(src, work)
+        if pack_id or name_suffix:
+            mpath = work / "manifest.json"
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+            if pack_id:
+                manifest["id"] = pack_id
+            if name_suffix:
+                manifest["name"] = f"{manifest['name']} {name_suffix}"
+            mpath.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        report = optimize_pack_in_place(work, opts)
+        if out.exists():
+            shutil.rmtree(out)
+        work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return report
+
+
+def variant_suffix(opts: OptimizeOptions) -> str:
+    """`fp16`, `fp32-int8`, `fp16-int8-mha`, ...: the part of a pack id that names the passes."""
+    parts = [opts.dtype]
+    if opts.quantize:
+        parts.append(opts.quantize)
+    if opts.attention == "mha":
+        parts.append("mha")
+    return "-".join(parts)
