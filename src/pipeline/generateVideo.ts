@@ -1,157 +1,172 @@
 /**
- * MuseV text+image → video with Visual Conditioned Parallel Denoising (spec §0, §1, §2.5, §3, §4.9).
+ * MuseV text+image → video with Visual Conditioned Parallel Denoising (spec §0-§4), the whole
+ * `run_pipe_text2video`: optional first frame, n_batch shots chained end to end, decoding.
  *
  * Notation (spec §1.5):
- *   N          time_size, noisy frames generated after the condition frame
- *   h, w       latent size = H/8, W/8
- *   C          condition latent (1, 4, 1, h, w) = VAE mean(image) · scaling_factor; clean, never noised
- *   L          noisy latents (1, 4, N, h, w)
- *   E          text embeddings (2, 77, D) = [negative; prompt]
- *   W          windows: lists of frame indices into L (planWindows, uniform_v2), fixed for all steps
- *   sigma_i    Euler sigmas; eps: noise prediction; g_i: guidance at step i
+ *   N          time_size, noisy frames per shot;  h, w  latent size = H/8, W/8
+ *   C          condition latent (1, 4, 1, h, w): VAE mean(image) · scaling_factor, or the first-frame
+ *              pipeline's final latent, or (shots k ≥ 1) the previous shot's last latent; clean, never noised
+ *   L          noisy latents of one shot (1, 4, N, h, w)
+ *   E          text embeddings (2, 77·k, D) = [video negative prompt; prompt];  E1 the first frame's
+ *   P, R       IP tokens and ReferenceNet features (referencenet families; imageConditioning.ts)
+ *   rng        ONE torch-compatible generator for the whole run: first-frame noise and step draws,
+ *              then every shot's noise and step draws, in MuseV's order
  *
  * Phases:
- *   1. Text:   E = textEncoder([tokens(neg); tokens(prompt)])
- *   2. Image:  C = vaeEncoder(image) · scaling_factor
- *   3. Noise:  n = √(1−w)·n_common + √w·n_ind (video_fusion); n = √iw·mean_t(C) + √(1−iw)·n; L = n·σ_max
- *   4. Denoise, for every step i and window c:
- *        x = L[:, :, c] / √(σ_i² + 1), duplicated for CFG;  xin = concat_t([C, C], x)
- *        eps_c = unet(xin, t_i, E, frame_index)[:, :, 1:];  acc[c] += eps_c;  cnt[c] += 1
- *      eps = acc / cnt;  eps = eps_u + g_i (eps_c − eps_u);  L = L + (σ_{i+1} − σ_i)·eps
- *   5. Decode: frames = [C, L] decoded one at a time: x = vae(z / scaling_factor); (x/2 + 0.5).clamp(0, 1)
+ *   1. Text:   E = textEncoder([neg; prompt]); E1 likewise with the first frame's negative prompt
+ *   2. Image:  C = vaeEncoder(image) · scaling_factor                      (firstFrame 'image')
+ *   3. First frame (spec §2.4): C = text→image or redraw at T = 1 (firstFrame.ts); the decoded frame
+ *      becomes the refer / IP image (generate: when none was given; redraw: always)
+ *   4. Image conditioning (referencenet families): P = image_proj(clip(ip image)), R = ReferenceNet(z_ref)
+ *   5. Shots k = 0 … n_batch − 1 (spec §1.6):
+ *        L = n·σ_max with n = video_fusion | random noise, + √iw·mean_t(C) (image-based noise)
+ *        L = denoise(L; C, E, P, R, windows, g_i)                                     (denoise.ts)
+ *        keep [C, L] for shot 0, L for later shots;  C ← L[:, :, −1] unless fixConditionImages
+ *      Shot 0 makes N − 1 frames after a generated first frame, so the first shot still has N frames.
+ *   6. Decode the kept latents one frame at a time: x = vae(z / scaling_factor); (x/2 + 0.5).clamp(0, 1)
  */
-import { EulerDiscreteScheduler, type EulerConfig } from '../core/eulerDiscrete';
-import { guidanceSchedule, applyCfg } from '../core/guidance';
-import { rgbaToTensor, tensorToRgba } from '../core/imageTensor';
-import { concatFrames, divideByCount, gatherFrames, repeatBatch, scatterAddFrames } from '../core/latents';
+import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
+import { guidanceSchedule } from '../core/guidance';
+import { tensorToRgba } from '../core/imageTensor';
+import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
-import { applyImageBasedNoise, videoFusionNoise } from '../core/noise';
 import { planWindows } from '../core/planWindows';
 import type { ClipTokenizer } from '../core/clipTokenizer';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
+import { checkAbort } from './cancel';
+import { denoise } from './denoise';
 import { encodePromptPair } from './encodePrompt';
+import { firstFrameLatent } from './firstFrame';
+import { conditioningFor } from './imageConditioning';
+import { decodeLatent, encodeLatent, pixelsFromDecoded, pixelsFromRgba, type PixelImage } from './images';
+import { noiseLatents } from './initialLatents';
 import type { Networks, TensorF32 } from './networks';
+import { resolveRequest, type PipelineConfig } from './options';
 
-export interface PipelineConfig {
-  scheduler: EulerConfig;
-  vaeScalingFactor: number;
-  latentChannels: number;
-  vaeDownscale: number;
-  /** use_anivv1_cfg models multiply frame indices by motion_speed. */
-  frameIndexUsesMotionSpeed: boolean;
-}
+export { CancelledError } from './cancel';
+export type { PipelineConfig } from './options';
 
 export interface VideoOutput {
-  /** 1 + N frames, condition frame first, RGBA. */
+  /** All output frames, RGBA: 1 + n_batch·N with a condition image, n_batch·N after a generated first frame. */
   frames: Uint8ClampedArray[];
   width: number;
   height: number;
-  /** The final latents [C, L], (1, 4, 1 + N, h, w). */
+  /** The kept latents of every shot, in output order, (1, 4, frames, h, w). */
   latents: TensorF32;
   timings: { denoiseMs: number; decodeMs: number; msPerStep: number };
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
-function checkAbort(signal?: AbortSignal) {
-  if (signal?.aborted) throw new CancelledError();
 }
 
 export async function generateVideo(
   nets: Networks,
   tokenizer: ClipTokenizer,
   cfg: PipelineConfig,
-  req: GenerateRequest,
+  request: GenerateRequest,
   onProgress: ProgressCallback,
   signal?: AbortSignal,
 ): Promise<VideoOutput> {
-  const { width: W, height: H, frames: N } = req;
+  const req = resolveRequest(request);
+  const { width: W, height: H } = req;
   const c4 = cfg.latentChannels;
   const h = H / cfg.vaeDownscale;
   const w = W / cfg.vaeDownscale;
   const doCfg = req.guidanceScale > 1;
-  const B = doCfg ? 2 : 1;
+  const frameIndex = (T: number) => Array.from({ length: T }, (_, j) => (cfg.frameIndexUsesMotionSpeed ? Math.trunc(j * req.motionSpeed) : j));
+  const rng = new Mt19937(req.seed);
 
-  // 1. Text: E = [negative; prompt] (2, 77, D); without CFG only the prompt.
+  // 1. Text: E = [video negative prompt; prompt]; E1 = [negative prompt; prompt] for the first frame.
   onProgress({ type: 'stage', stage: 'encode-text' });
   const E = await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.negativePrompt, { doCfg });
+  const doCfg1 = req.firstFrameGuidanceScale > 1;
+  const sameText = req.firstFrameNegativePrompt === req.negativePrompt && doCfg1 === doCfg;
+  const E1 = req.firstFrame === 'image' ? undefined : sameText ? E : await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.firstFrameNegativePrompt, { doCfg: doCfg1 });
   checkAbort(signal);
 
   // 2. Image: C = mean · scaling_factor, (1, 4, 1, h, w).
   onProgress({ type: 'stage', stage: 'encode-image' });
-  if (!req.image) throw new Error('generateVideo: a condition image is required');
-  const image = { data: rgbaToTensor(req.image.rgba, W, H), shape: [1, 3, H, W] };
-  const mean = await nets.vaeEncoder.encodeMean(image);
-  const C: TensorF32 = { data: mean.data.map((v) => v * cfg.vaeScalingFactor), shape: [1, c4, 1, h, w] };
+  const image = req.image ? pixelsFromRgba(req.image) : undefined;
+  let refer: PixelImage | undefined = req.referImage ? pixelsFromRgba(req.referImage) : undefined;
+  let ip: PixelImage | undefined = req.ipAdapterImage ? pixelsFromRgba(req.ipAdapterImage) : undefined;
+  let C: TensorF32;
+  if (req.firstFrame === 'image' || req.firstFrame === 'redraw') {
+    if (!image) throw new Error(`generateVideo: firstFrame '${req.firstFrame}' needs a condition image`);
+    C = await encodeLatent(nets.vaeEncoder, image, cfg.vaeScalingFactor);
+    checkAbort(signal);
+  }
+
+  // 3. First frame (spec §2.4): text → image, or redraw of the condition image, at T = 1.
+  if (req.firstFrame !== 'image') {
+    const redraw = req.firstFrame === 'redraw';
+    const ffConditioning = cfg.unetConditioning
+      ? await conditioningFor(nets, cfg, { refer: refer ?? (redraw ? image : undefined), ip: ip ?? (redraw ? image : undefined), E: E1!, ipScale: req.ipAdapterScale })
+      : undefined;
+    C = await firstFrameLatent({ nets, cfg, req, E: E1!, x0: redraw ? C! : undefined, conditioning: ffConditioning, rng, frameIndex, onProgress, signal });
+    const frame = pixelsFromDecoded(await decodeLatent(nets.vaeDecoder, C.data, [1, c4, h, w], cfg.vaeScalingFactor), W, H);
+    checkAbort(signal);
+    refer = redraw ? frame : (refer ?? frame);
+    ip = redraw ? frame : (ip ?? frame);
+  }
+  refer ??= image;
+  ip ??= image;
+
+  // 4. Image conditioning of the video (referencenet families), fixed for every shot.
+  const conditioning = cfg.unetConditioning ? await conditioningFor(nets, cfg, { refer, ip, E, ipScale: req.ipAdapterScale }) : undefined;
   checkAbort(signal);
 
-  // 3. Scheduler and initial noise (spec §2.5): video_fusion, then the image-based term, × init_noise_sigma.
-  const scheduler = new EulerDiscreteScheduler(cfg.scheduler);
-  scheduler.setTimesteps(req.steps);
-  const latentShape = [1, c4, N, h, w];
-  const rng = new Mt19937(req.seed);
-  let noise = videoFusionNoise({ shape: latentShape, wInd: req.wIndNoise, rng });
-  noise = applyImageBasedNoise(noise, latentShape, C.data, C.shape, req.imgWeight);
-  let L = noise.map((v) => v * scheduler.initNoiseSigma);
-
-  // 4. Parallel denoising over fixed windows (spec §1.2-§1.5).
-  const windows = planWindows({ frames: N, contextFrames: req.contextFrames, overlap: req.contextOverlap, schedule: 'uniform_v2' });
-  const guidance = guidanceSchedule({ start: req.guidanceScale, stop: undefined, steps: req.steps, method: 'linear' });
-  const condB = repeatBatch(C.data, C.shape, B);
-  const condShape = [B, c4, 1, h, w];
-  const accShape = [B, c4, N, h, w];
-  onProgress({ type: 'stage', stage: 'denoise' });
-  const t0 = performance.now();
-  for (let i = 0; i < scheduler.timesteps.length; i++) {
-    const t = scheduler.timesteps[i];
-    const acc = new Float32Array(B * c4 * N * h * w);
-    const count = new Float32Array(N);
-    for (let k = 0; k < windows.length; k++) {
-      const c = windows[k];
-      onProgress({ type: 'window', step: i, steps: req.steps, window: k, windows: windows.length });
-      const x = scheduler.scaleModelInput(gatherFrames(L, latentShape, c), i);
-      const xB = repeatBatch(x, [1, c4, c.length, h, w], B);
-      const xin = concatFrames(condB, condShape, xB, [B, c4, c.length, h, w]);
-      const T = 1 + c.length;
-      const frameIndex = Array.from({ length: T }, (_, j) => (cfg.frameIndexUsesMotionSpeed ? Math.trunc(j * req.motionSpeed) : j));
-      const eps = await nets.unet.predict({ data: xin, shape: [B, c4, T, h, w] }, t, E, frameIndex);
-      checkAbort(signal);
-      // Drop the condition position, then accumulate into the window's frames.
-      const epsNoisy = gatherFrames(eps.data, eps.shape, c.map((_, j) => j + 1));
-      scatterAddFrames(acc, accShape, epsNoisy, c, count);
-    }
-    divideByCount(acc, accShape, count);
-    const eps = doCfg ? applyCfg(acc, accShape, guidance[i]) : acc;
-    L = scheduler.step(eps, i, L);
-    onProgress({ type: 'step', step: i, steps: req.steps, msPerStep: (performance.now() - t0) / (i + 1) });
+  // 5. Shots, chained end to end (spec §1.6).
+  const shots = req.nBatch;
+  const kept: { data: Float32Array; t: number }[] = [];
+  let denoiseMs = 0;
+  for (let k = 0; k < shots; k++) {
+    const N = k === 0 && req.firstFrame === 'generate' ? req.frames - 1 : req.frames;
+    const shape = [1, c4, N, h, w];
+    const scheduler = new EulerDiscreteScheduler(cfg.scheduler);
+    scheduler.setTimesteps(req.steps);
+    const latents = noiseLatents({
+      shape, noiseType: req.noiseType, wIndNoise: req.wIndNoise, rng, initNoiseSigma: scheduler.initNoiseSigma,
+      imageBased: req.imageBasedNoise ? { cond: C!, imgWeight: req.imgWeight } : undefined,
+    });
+    const windows = planWindows({ frames: N, contextFrames: req.contextFrames, overlap: req.contextOverlap, schedule: req.contextSchedule, contextStride: req.contextStride });
+    onProgress({ type: 'stage', stage: 'denoise', message: shots > 1 ? `Shot ${k + 1} of ${shots}` : undefined });
+    const t0 = performance.now();
+    const L = await denoise({
+      unet: nets.unet, scheduler, latents, shape, E, cond: C!, windows, doCfg, frameIndex, conditioning,
+      guidance: guidanceSchedule({ start: req.guidanceScale, stop: req.guidanceScaleEnd, steps: req.steps, method: req.guidanceMethod }),
+      stepNoise: { type: req.noiseType, rng },
+      onWindow: (step, window) => onProgress({ type: 'window', step, steps: req.steps, window, windows: windows.length, shot: k, shots }),
+      onStep: (step, msPerStep) => onProgress({ type: 'step', step, steps: req.steps, msPerStep, shot: k, shots }),
+      signal,
+    });
+    denoiseMs += performance.now() - t0;
+    kept.push(k === 0 ? { data: concatFrames(C!.data, C!.shape, L, shape), t: N + 1 } : { data: L, t: N });
+    if (!req.fixConditionImages) C = { data: gatherFrames(L, shape, [N - 1]), shape: [1, c4, 1, h, w] };
   }
-  const denoiseMs = performance.now() - t0;
 
-  // 5. Decode [C, L] frame by frame (VAE slicing), condition frame first.
+  // 6. Decode the kept frames one at a time (VAE slicing), in output order.
   onProgress({ type: 'stage', stage: 'decode' });
-  const all = concatFrames(C.data, C.shape, L, latentShape);
-  const allShape = [1, c4, 1 + N, h, w];
+  const total = kept.reduce((s, x) => s + x.t, 0);
+  const all = new Float32Array(c4 * total * h * w);
+  const allShape = [1, c4, total, h, w];
+  let offset = 0;
+  for (const part of kept) {
+    const plane = h * w;
+    for (let ch = 0; ch < c4; ch++) all.set(part.data.subarray(ch * part.t * plane, (ch + 1) * part.t * plane), (ch * total + offset) * plane);
+    offset += part.t;
+  }
   const frames: Uint8ClampedArray[] = [];
   const t1 = performance.now();
-  for (let f = 0; f <= N; f++) {
-    const z = gatherFrames(all, allShape, [f]).map((v) => v / cfg.vaeScalingFactor);
-    const img = await nets.vaeDecoder.decode({ data: z, shape: [1, c4, h, w] });
+  for (let f = 0; f < total; f++) {
+    const img = await decodeLatent(nets.vaeDecoder, gatherFrames(all, allShape, [f]), [1, c4, h, w], cfg.vaeScalingFactor);
     checkAbort(signal);
-    const rgba = tensorToRgba(img.data, W, H);
+    const rgba = tensorToRgba(img, W, H);
     frames.push(rgba);
-    onProgress({ type: 'frame', frame: f, frames: N + 1, width: W, height: H, rgba });
+    onProgress({ type: 'frame', frame: f, frames: total, width: W, height: H, rgba });
   }
   return {
     frames,
     width: W,
     height: H,
     latents: { data: all, shape: allShape },
-    timings: { denoiseMs, decodeMs: performance.now() - t1, msPerStep: denoiseMs / req.steps },
+    timings: { denoiseMs, decodeMs: performance.now() - t1, msPerStep: denoiseMs / (req.steps * shots) },
   };
 }

@@ -21,12 +21,29 @@ export interface VaeEncoderNet {
   encodeMean(image: TensorF32): Promise<TensorF32>;
 }
 
+/** ReferenceNet features by graph name (`ref_d0` … `ref_d9`, `ref_mid`), each (b, C, 1, h', w'). */
+export type ReferenceFeatures = Record<string, TensorF32>;
+
+/**
+ * Extra UNet inputs of the referencenet families (spec §4.4, §4.5). Batch halves are [uncond, cond]
+ * like the sample's.
+ */
+export interface UnetConditioning {
+  /** IP-Adapter tokens P (b, tokens, D) = [image_proj(0); image_proj(clip(ip image))]. */
+  ipTokens: TensorF32;
+  /** ip_adapter_scale (0 switches the IP branch off exactly: out = text attn + 0·ip attn). */
+  ipScale: number;
+  /** ReferenceNet features, computed once per shot at t = 0. */
+  reference: ReferenceFeatures;
+}
+
 export interface DenoiserNet {
   /**
    * One UNet3D call. sample (b, 4, T, h, w) with the clean condition frame at t = 0;
    * context (b, L, D); frameIndex has T entries. Returns noise_pred (b, 4, T, h, w).
+   * `conditioning` is required by the referencenet families and ignored by musev packs.
    */
-  predict(sample: TensorF32, timestep: number, context: TensorF32, frameIndex: number[]): Promise<TensorF32>;
+  predict(sample: TensorF32, timestep: number, context: TensorF32, frameIndex: number[], conditioning?: UnetConditioning): Promise<TensorF32>;
 }
 
 export interface VaeDecoderNet {
@@ -34,9 +51,29 @@ export interface VaeDecoderNet {
   decode(latent: TensorF32): Promise<TensorF32>;
 }
 
+export interface ReferenceNetNet {
+  /** sample (b, 4, h, w) = VAE mean · scaling of the refer image; timestep 0; context (b, L, D) → features. */
+  features(sample: TensorF32, timestep: number, context: TensorF32): Promise<ReferenceFeatures>;
+}
+
+export interface ClipVisionNet {
+  /** pixel_values (b, 3, S, S), CLIP-normalised → image_embeds (b, Dclip). */
+  imageEmbeds(pixelValues: TensorF32): Promise<TensorF32>;
+}
+
+export interface ImageProjNet {
+  /** image_embeds (b, Dclip) → IP tokens (b, tokens, D) (ImageProjModel: Linear → reshape → LayerNorm). */
+  project(imageEmbeds: TensorF32): Promise<TensorF32>;
+}
+
 export interface Networks {
   textEncoder: TextEncoderNet;
   vaeEncoder: VaeEncoderNet;
   unet: DenoiserNet;
   vaeDecoder: VaeDecoderNet;
+  /** The UNet with temporal layers skipped (first-frame generation / redraw, T = 1). */
+  unetSpatial?: DenoiserNet;
+  referenceNet?: ReferenceNetNet;
+  clipVision?: ClipVisionNet;
+  imageProj?: ImageProjNet;
 }

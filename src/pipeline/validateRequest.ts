@@ -2,7 +2,7 @@
  * Checks a generation request against the pack before any work starts, so a bad setting gets a
  * message naming the field instead of a runtime error deep inside onnxruntime.
  */
-import type { GenerateRequest } from '../rpc/generatorApi';
+import type { GenerateRequest, RgbaImage } from '../rpc/generatorApi';
 
 export interface RequestLimits {
   /** Pixel sizes must be multiples of this (vae downscale × latent multiple, 64 for SD1.5). */
@@ -29,8 +29,38 @@ export function requestProblems(r: GenerateRequest, limits: RequestLimits): stri
   if (!(r.motionSpeed > 0)) p.push(`Motion speed must be positive (got ${r.motionSpeed}).`);
   if (!(r.wIndNoise >= 0 && r.wIndNoise <= 1)) p.push(`w_ind_noise must be between 0 and 1 (got ${r.wIndNoise}).`);
   if (!(r.imgWeight >= 0 && r.imgWeight <= 1)) p.push(`img_weight must be between 0 and 1 (got ${r.imgWeight}).`);
-  const img = r.image;
-  if (!img || img.width !== r.width || img.height !== r.height || img.rgba.length !== r.width * r.height * 4)
-    p.push(`The condition image must be resized to ${r.width}x${r.height} RGBA before generating.`);
+  // MuseV's inference options (spec §1.7); undefined means MuseV's default.
+  const oneOf = <T extends string>(v: T | undefined, name: string, allowed: readonly T[]) => {
+    if (v !== undefined && !allowed.includes(v)) p.push(`${name} must be one of ${allowed.join(', ')} (got ${String(v)}).`);
+  };
+  oneOf(r.contextSchedule, 'Context schedule', ['uniform_v2', 'uniform']);
+  if (r.contextStride !== undefined) int(r.contextStride, 'Context stride', 1);
+  if (r.guidanceScaleEnd != null && !(r.guidanceScaleEnd >= 0 && r.guidanceScaleEnd <= 50))
+    p.push(`Guidance end must be between 0 and 50 (got ${r.guidanceScaleEnd}).`);
+  oneOf(r.guidanceMethod, 'Guidance method', ['linear', 'two_stage', 'three_stage', 'fix_two_stage']);
+  oneOf(r.noiseType, 'Noise type', ['video_fusion', 'random']);
+  if (r.imageBasedNoise !== undefined && typeof r.imageBasedNoise !== 'boolean') p.push(`Image-based noise must be on or off (got ${String(r.imageBasedNoise)}).`);
+  if (r.nBatch !== undefined) int(r.nBatch, 'Shots (n_batch)', 1);
+  if (r.fixConditionImages !== undefined && typeof r.fixConditionImages !== 'boolean') p.push(`Fix condition images must be on or off (got ${String(r.fixConditionImages)}).`);
+  if (r.ipAdapterScale !== undefined && !(r.ipAdapterScale >= 0 && r.ipAdapterScale <= 10)) p.push(`IP-Adapter scale must be between 0 and 10 (got ${r.ipAdapterScale}).`);
+  oneOf(r.firstFrame, 'First frame', ['image', 'generate', 'redraw']);
+  if (r.firstFrameSteps !== undefined) int(r.firstFrameSteps, 'First-frame steps', 1);
+  if (r.firstFrameGuidanceScale !== undefined && !(r.firstFrameGuidanceScale >= 0 && r.firstFrameGuidanceScale <= 50))
+    p.push(`First-frame guidance must be between 0 and 50 (got ${r.firstFrameGuidanceScale}).`);
+  if (r.firstFrame === 'generate' && r.frames < 2)
+    p.push(`Frames must be at least 2 when the first frame is generated (the first shot makes frames − 1 after it; got ${r.frames}).`);
+
+  const sized = (img: RgbaImage | undefined) => !!img && img.width === r.width && img.height === r.height && img.rgba.length === r.width * r.height * 4;
+  if (r.firstFrame === 'generate') {
+    if (r.image && !sized(r.image)) p.push(`The condition image must be resized to ${r.width}x${r.height} RGBA before generating.`);
+  } else if (!sized(r.image)) {
+    p.push(
+      r.image
+        ? `The condition image must be resized to ${r.width}x${r.height} RGBA before generating.`
+        : `A condition image is needed (or set the first frame to 'generate' to make it from the prompt).`,
+    );
+  }
+  if (r.referImage && !sized(r.referImage)) p.push(`The refer image must be resized to ${r.width}x${r.height} RGBA before generating.`);
+  if (r.ipAdapterImage && !sized(r.ipAdapterImage)) p.push(`The IP-Adapter image must be resized to ${r.width}x${r.height} RGBA before generating.`);
   return p;
 }

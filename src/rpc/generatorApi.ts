@@ -82,6 +82,8 @@ export interface GenerateRequest {
   firstFrameSteps?: number;
   /** First-frame pipeline: guidance_scale, default 7.5. */
   firstFrameGuidanceScale?: number;
+  /** First-frame pipeline: MuseV's `negative_prompt` (the video uses `video_negative_prompt` = negativePrompt); default negativePrompt. */
+  firstFrameNegativePrompt?: string;
 }
 
 export interface GenerateResult {

@@ -30,6 +30,16 @@ async function asAppError<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** What the loaded pack cannot do for this request (first frame needs unet_spatial, spec §2.4). */
+function packProblem(pack: LoadedPack, r: GenerateRequest): string | undefined {
+  const mode = r.firstFrame ?? 'image';
+  if (mode !== 'image' && !pack.networks.unetSpatial)
+    return `The model pack "${pack.manifest.name}" cannot ${mode === 'generate' ? 'generate' : 'redraw'} the first frame: it has no spatial UNet (unet_spatial graph). Give a condition image with "use the image" as the first frame, or choose a pack that has it.`;
+  if (mode === 'generate' && pack.pipelineConfig.unetConditioning && !r.referImage)
+    return `The model pack "${pack.manifest.name}" needs a refer image to generate the first frame (its UNet always reads ReferenceNet features). Add a refer image, or give a condition image instead.`;
+  return undefined;
+}
+
 export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
   let probe: Promise<WebGpuProbe> | undefined;
   let loaded: { key: string; pack: LoadedPack; backend: BackendInfo; source: PackSource } | undefined;
@@ -71,6 +81,8 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         const { pack, backend } = loaded;
         const problems = requestProblems(request, { pixelMultiple: pack.manifest.vae.downscale * pack.manifest.unet.latentMultiple });
         if (problems.length) throw appError('bad-input', problems.join(' '));
+        const incompatible = packProblem(pack, request);
+        if (incompatible) throw appError('pack-incompatible', incompatible);
         const t0 = performance.now();
         try {
           const out = await generateVideo(pack.networks, pack.tokenizer, pack.pipelineConfig, request, onProgress);

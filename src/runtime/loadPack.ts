@@ -3,10 +3,10 @@
  * backend. Sessions are created once per pack and reused across generations.
  */
 import { ClipTokenizer } from '../core/clipTokenizer';
-import type { PipelineConfig } from '../pipeline/generateVideo';
+import type { PipelineConfig } from '../pipeline/options';
 import type { Networks } from '../pipeline/networks';
 import type { PackManifest } from '../packs/manifest';
-import { GRAPH_NAMES, validateManifest } from '../packs/validateManifest';
+import { GRAPH_NAMES, OPTIONAL_GRAPH_NAMES, validateManifest } from '../packs/validateManifest';
 import { appError } from '../rpc/errors';
 import type { ProgressCallback } from '../rpc/progress';
 import { ortNetworks, type NetworkSessions } from './ortNetworks';
@@ -60,9 +60,11 @@ export async function loadPack(ort: Ort, source: PackSource, target: SessionTarg
   });
   const sessions: Partial<NetworkSessions> = {};
   try {
-    for (const name of GRAPH_NAMES) {
+    for (const name of [...GRAPH_NAMES, ...OPTIONAL_GRAPH_NAMES]) {
+      const graph = manifest.graphs[name];
+      if (!graph) continue; // optional graphs only where the pack has them
       onProgress({ type: 'stage', stage: 'load-pack', message: `Loading ${name.replace('_', ' ')}` });
-      sessions[name] = await createGraphSession(ort, source, name, manifest.graphs[name], target);
+      sessions[name] = await createGraphSession(ort, source, name, graph, target);
     }
   } catch (e) {
     await Promise.all(Object.values(sessions).map((s) => (s as OrtSession).release()));
@@ -80,9 +82,12 @@ export async function loadPack(ort: Ort, source: PackSource, target: SessionTarg
       latentChannels: manifest.vae.latentChannels,
       vaeDownscale: manifest.vae.downscale,
       frameIndexUsesMotionSpeed: manifest.unet.frameIndexUsesMotionSpeed,
+      unetConditioning: manifest.family !== 'musev',
+      clipImage: manifest.clipVision,
+      ipAdapterTokens: manifest.unet.ipAdapter?.tokens,
     },
     async release() {
-      await Promise.all(Object.values(s).map((x) => x.release()));
+      await Promise.all(Object.values(s).map((x) => x?.release()));
     },
   };
 }

@@ -2,11 +2,24 @@
  * onnxruntime sessions wrapped as the pipeline's network interfaces (src/pipeline/networks.ts).
  * Graph I/O names follow models/README.md ("Graph I/O contract").
  */
-import type { DenoiserNet, Networks, TensorF32, TextEncoderNet, VaeDecoderNet, VaeEncoderNet } from '../pipeline/networks';
+import type {
+  ClipVisionNet,
+  DenoiserNet,
+  ImageProjNet,
+  Networks,
+  ReferenceNetNet,
+  TensorF32,
+  TextEncoderNet,
+  VaeDecoderNet,
+  VaeEncoderNet,
+} from '../pipeline/networks';
+import { UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
 import { appError } from '../rpc/errors';
 import type { Ort, OrtSession } from './ortTypes';
 
-async function run(session: OrtSession, feeds: Record<string, InstanceType<Ort['Tensor']>>, output: string, what: string): Promise<TensorF32> {
+type Feeds = Record<string, InstanceType<Ort['Tensor']>>;
+
+async function runAll(session: OrtSession, feeds: Feeds, outputs: readonly string[], what: string): Promise<Record<string, TensorF32>> {
   let results;
   try {
     results = await session.run(feeds);
@@ -15,11 +28,21 @@ async function run(session: OrtSession, feeds: Record<string, InstanceType<Ort['
   } finally {
     for (const t of Object.values(feeds)) t.dispose();
   }
-  const out = results[output];
-  const data = (await out.getData()) as Float32Array;
-  const shape = out.dims.slice();
-  for (const t of Object.values(results)) t.dispose();
-  return { data, shape };
+  const out: Record<string, TensorF32> = {};
+  try {
+    for (const name of outputs) {
+      const t = results[name];
+      if (!t) throw appError('pack-incompatible', `The ${what} graph has no output "${name}". Export the pack again with this version's exporter.`);
+      out[name] = { data: (await t.getData()) as Float32Array, shape: t.dims.slice() };
+    }
+  } finally {
+    for (const t of Object.values(results)) t.dispose();
+  }
+  return out;
+}
+
+async function run(session: OrtSession, feeds: Feeds, output: string, what: string): Promise<TensorF32> {
+  return (await runAll(session, feeds, [output], what))[output];
 }
 
 export function ortTextEncoder(ort: Ort, session: OrtSession): TextEncoderNet {
@@ -48,22 +71,60 @@ export function ortVaeDecoder(ort: Ort, session: OrtSession): VaeDecoderNet {
   };
 }
 
-export function ortUnet(ort: Ort, session: OrtSession): DenoiserNet {
+const f32 = (ort: Ort, t: TensorF32) => new ort.Tensor('float32', t.data, t.shape);
+
+/**
+ * The `unet` / `unet_spatial` graph. Referencenet-family graphs also take `ip_tokens`, `ip_scale`
+ * and `ref_d0` … `ref_mid` (validateManifest's UNET_IP_INPUTS / UNET_REFERENCE_INPUTS); they are
+ * fed when the graph has those inputs.
+ */
+export function ortUnet(ort: Ort, session: OrtSession, what = 'UNet'): DenoiserNet {
+  const inputs = new Set(session.inputNames);
+  const conditioned = inputs.has('ip_tokens') || inputs.has('ref_mid');
   return {
-    predict(sample, timestep, context, frameIndex) {
-      return run(
+    predict(sample, timestep, context, frameIndex, conditioning) {
+      const feeds: Feeds = {
+        sample: f32(ort, sample),
+        timestep: new ort.Tensor('float32', Float32Array.of(timestep), [1]),
+        encoder_hidden_states: f32(ort, context),
+        frame_index: new ort.Tensor('int64', BigInt64Array.from(frameIndex, (v) => BigInt(v)), [frameIndex.length]),
+      };
+      if (conditioned) {
+        if (!conditioning) {
+          for (const t of Object.values(feeds)) t.dispose();
+          return Promise.reject(new Error(`${what}: this pack's UNet needs IP-Adapter tokens and ReferenceNet features`));
+        }
+        if (inputs.has('ip_tokens')) {
+          feeds.ip_tokens = f32(ort, conditioning.ipTokens);
+          feeds.ip_scale = new ort.Tensor('float32', Float32Array.of(conditioning.ipScale), [1]);
+        }
+        for (const name of UNET_REFERENCE_INPUTS) if (inputs.has(name)) feeds[name] = f32(ort, conditioning.reference[name]);
+      }
+      return run(session, feeds, 'noise_pred', what);
+    },
+  };
+}
+
+export function ortReferenceNet(ort: Ort, session: OrtSession): ReferenceNetNet {
+  const outputs = session.outputNames.filter((n) => UNET_REFERENCE_INPUTS.includes(n));
+  return {
+    features(sample, timestep, context) {
+      return runAll(
         session,
-        {
-          sample: new ort.Tensor('float32', sample.data, sample.shape),
-          timestep: new ort.Tensor('float32', Float32Array.of(timestep), [1]),
-          encoder_hidden_states: new ort.Tensor('float32', context.data, context.shape),
-          frame_index: new ort.Tensor('int64', BigInt64Array.from(frameIndex, (v) => BigInt(v)), [frameIndex.length]),
-        },
-        'noise_pred',
-        'UNet',
+        { sample: f32(ort, sample), timestep: new ort.Tensor('float32', Float32Array.of(timestep), [1]), encoder_hidden_states: f32(ort, context) },
+        outputs,
+        'ReferenceNet',
       );
     },
   };
+}
+
+export function ortClipVision(ort: Ort, session: OrtSession): ClipVisionNet {
+  return { imageEmbeds: (pixels) => run(session, { pixel_values: f32(ort, pixels) }, 'image_embeds', 'CLIP image encoder') };
+}
+
+export function ortImageProj(ort: Ort, session: OrtSession): ImageProjNet {
+  return { project: (emb) => run(session, { image_embeds: f32(ort, emb) }, 'ip_tokens', 'IP-Adapter projection') };
 }
 
 export interface NetworkSessions {
@@ -71,6 +132,10 @@ export interface NetworkSessions {
   vae_encoder: OrtSession;
   vae_decoder: OrtSession;
   unet: OrtSession;
+  unet_spatial?: OrtSession;
+  referencenet?: OrtSession;
+  image_proj?: OrtSession;
+  clip_vision?: OrtSession;
 }
 
 export function ortNetworks(ort: Ort, s: NetworkSessions): Networks {
@@ -79,5 +144,9 @@ export function ortNetworks(ort: Ort, s: NetworkSessions): Networks {
     vaeEncoder: ortVaeEncoder(ort, s.vae_encoder),
     vaeDecoder: ortVaeDecoder(ort, s.vae_decoder),
     unet: ortUnet(ort, s.unet),
+    unetSpatial: s.unet_spatial && ortUnet(ort, s.unet_spatial, 'spatial UNet'),
+    referenceNet: s.referencenet && ortReferenceNet(ort, s.referencenet),
+    clipVision: s.clip_vision && ortClipVision(ort, s.clip_vision),
+    imageProj: s.image_proj && ortImageProj(ort, s.image_proj),
   };
 }

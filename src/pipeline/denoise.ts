@@ -1,0 +1,89 @@
+/**
+ * The denoising loop of one MuseV pipeline call (spec §1.3-§1.5, §2.1, §3): Visual Conditioned
+ * Parallel Denoising over fixed windows, CFG, deterministic Euler. Used for the video shots and,
+ * with no condition frame and one window [0], for the first frame (T = 1, spatial UNet).
+ *
+ * Notation (spec §1.5):
+ *   L      latents (1, 4, N, h, w);   C  clean condition latent (1, 4, 1, h, w), or none
+ *   W      windows (index lists into L's N frames), fixed for every step
+ *   B      2 with CFG ([uncond, cond]), else 1
+ *   g_i    guidance at step i;  σ_i  Euler sigmas;  t_i  timesteps
+ * For every step i and window c:
+ *   x = L[:, :, c] / √(σ_i² + 1), repeated B times;   xin = concat_t([C]·B, x)  (C clean, unscaled)
+ *   eps_c = unet(xin, t_i, E, frame_index, P, R)[:, :, nv:]   (nv = 1 with C, else 0)
+ *   acc[:, :, c] += eps_c;  cnt[c] += 1
+ * eps = acc / cnt;  eps = eps_u + g_i (eps_c − eps_u);  L = L + (σ_{i+1} − σ_i)·eps
+ * After each step MuseV's Euler `step` draws noise and multiplies it by 0 (s_churn = 0): the draw
+ * only advances the generator, and we advance ours the same way (advanceStepNoise).
+ * A window with repeated frames ('uniform' with stride levels > 1) adds once per frame, the last
+ * occurrence winning, as torch's `noise_pred[:, :, c] += …` does (scatterAddFrames).
+ */
+import type { EulerDiscreteScheduler } from '../core/eulerDiscrete';
+import { applyCfg } from '../core/guidance';
+import { concatFrames, divideByCount, gatherFrames, repeatBatch, scatterAddFrames } from '../core/latents';
+import type { Mt19937 } from '../core/mt19937';
+import { advanceStepNoise, type NoiseType } from '../core/noise';
+import { checkAbort } from './cancel';
+import type { DenoiserNet, TensorF32, UnetConditioning } from './networks';
+
+export interface DenoiseOptions {
+  unet: DenoiserNet;
+  /** setTimesteps already called. */
+  scheduler: EulerDiscreteScheduler;
+  /** Initial latents L, shape (1, 4, N, h, w). */
+  latents: Float32Array;
+  shape: number[];
+  /** Text embeddings (B, L, D), [negative; prompt] with CFG. */
+  E: TensorF32;
+  /** Clean condition latent (1, 4, 1, h, w), prepended to every window; absent for text → image. */
+  cond?: TensorF32;
+  windows: number[][];
+  /** g_0 … g_{n−1}. */
+  guidance: number[];
+  doCfg: boolean;
+  /** frame_index for a UNet input of T frames. */
+  frameIndex(T: number): number[];
+  conditioning?: UnetConditioning;
+  /** The `noise_type` the Euler step draws with, and the run's generator. */
+  stepNoise: { type: NoiseType; rng: Mt19937 };
+  onWindow?(step: number, window: number): void;
+  onStep?(step: number, msPerStep: number): void;
+  signal?: AbortSignal;
+}
+
+export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
+  const [, c4, N, h, w] = o.shape;
+  const B = o.doCfg ? 2 : 1;
+  const nv = o.cond ? 1 : 0;
+  const condB = o.cond ? repeatBatch(o.cond.data, o.cond.shape, B) : undefined;
+  const accShape = [B, c4, N, h, w];
+  const steps = o.scheduler.timesteps.length;
+  if (o.guidance.length < steps) throw new Error(`denoise: ${o.guidance.length} guidance values for ${steps} steps`);
+  let L = o.latents;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const t = o.scheduler.timesteps[i];
+    const acc = new Float32Array(B * c4 * N * h * w);
+    const count = new Float32Array(N);
+    for (let k = 0; k < o.windows.length; k++) {
+      const c = o.windows[k];
+      o.onWindow?.(i, k);
+      const x = o.scheduler.scaleModelInput(gatherFrames(L, o.shape, c), i);
+      const xShape = [B, c4, c.length, h, w];
+      const xB = repeatBatch(x, [1, c4, c.length, h, w], B);
+      const xin = condB ? concatFrames(condB, [B, c4, 1, h, w], xB, xShape) : xB;
+      const T = nv + c.length;
+      const eps = await o.unet.predict({ data: xin, shape: [B, c4, T, h, w] }, t, o.E, o.frameIndex(T), o.conditioning);
+      checkAbort(o.signal);
+      // Drop the condition position, then accumulate into the window's frames.
+      const epsNoisy = nv ? gatherFrames(eps.data, eps.shape, c.map((_, j) => j + nv)) : eps.data;
+      scatterAddFrames(acc, accShape, epsNoisy, c, count);
+    }
+    divideByCount(acc, accShape, count);
+    const eps = o.doCfg ? applyCfg(acc, accShape, o.guidance[i]) : acc;
+    L = o.scheduler.step(eps, i, L);
+    advanceStepNoise({ type: o.stepNoise.type, shape: o.shape, rng: o.stepNoise.rng });
+    o.onStep?.(i, (performance.now() - t0) / (i + 1));
+  }
+  return L;
+}
