@@ -19,6 +19,7 @@ describe('taskToSettings', () => {
   height: 714
   img_length_ratio: 1.25
   video_negative_prompt: V3
+  negative_prompt: V1
   motion_speed: 4.0
   w_ind_noise: 0.3
   img_weight: 0.01
@@ -28,6 +29,7 @@ describe('taskToSettings', () => {
       patch: {
         prompt: '(eye blinks:1.2), smile',
         negativePrompt: NEGATIVE_PROMPT_PRESETS.V3,
+        firstFrameNegativePrompt: NEGATIVE_PROMPT_PRESETS.V1,
         motionSpeed: 4,
         wIndNoise: 0.3,
         imgWeight: 0.01,
@@ -62,14 +64,12 @@ describe('taskToSettings', () => {
   refer_image: ref.png
   ipadapter_image: a.png
   face_image: face.png
-  negative_prompt: V1
   video_path: ./pose.mp4
 `),
       { width: 64, height: 64 },
     );
     expect(r.imageName).toBe('a.png');
     expect(r.notes).toEqual([
-      expect.stringMatching(/^negative_prompt \(V1\) is MuseV's first-frame negative prompt/),
       'Only the first of the 2 condition_images is used (a.png).',
       'condition_images_index is not supported: the condition image is the first frame.',
       'refer_image (ref.png) is not used: the condition image stands in for it.',
@@ -111,7 +111,7 @@ function roundTrip(s: ExportableSettings, imageName: string | null = 'face.png')
 }
 
 const taskLevel = (s: ExportableSettings) => ({
-  prompt: s.prompt, negativePrompt: s.negativePrompt, width: s.width, height: s.height,
+  prompt: s.prompt, negativePrompt: s.negativePrompt, firstFrameNegativePrompt: s.firstFrameNegativePrompt ?? s.negativePrompt, width: s.width, height: s.height,
   motionSpeed: s.motionSpeed, wIndNoise: s.wIndNoise, imgWeight: s.imgWeight, firstFrame: s.firstFrame,
 });
 
@@ -148,6 +148,9 @@ describe('settingsToTaskYaml', () => {
     const back = roundTrip(custom);
     expect(back.patch).toEqual(taskLevel(custom));
     expect(back.yaml).toContain("prompt: 'cost: 5 \\${{HOME}} yes'"); // OmegaConf escape, then doubled braces for MuseV's template
+    const twoNegatives = { ...SETTINGS, firstFrameNegativePrompt: NEGATIVE_PROMPT_PRESETS.V5 };
+    expect(roundTrip(twoNegatives).yaml).toContain('negative_prompt: V5');
+    expect(roundTrip(twoNegatives).patch).toEqual(taskLevel(twoNegatives));
     const generate = { ...SETTINGS, firstFrame: 'generate' as const };
     expect(roundTrip(generate).patch).toEqual(taskLevel(generate));
   });

@@ -6,8 +6,7 @@
  *
  *   prompt                      → prompt (already filled from {key} placeholders)
  *   video_negative_prompt       → negativePrompt (preset key resolved to its text)
- *   negative_prompt             → not applied: it is MuseV's first-frame negative prompt and the
- *                                 request has one negative prompt for everything (a note says so)
+ *   negative_prompt             → firstFrameNegativePrompt (the first-frame pipeline's, spec §2.4)
  *   motion_speed / w_ind_noise / img_weight → motionSpeed / wIndNoise / imgWeight
  *   height, width, img_length_ratio → height, width = targetSize(image, {width, height, ratio})
  *                                 (src/core/size.ts: each side floored to a multiple of 64)
@@ -32,6 +31,8 @@ export type FirstFrame = 'image' | 'generate' | 'redraw';
 export interface TaskSettingsPatch {
   prompt?: string;
   negativePrompt?: string;
+  /** GenerateRequest.firstFrameNegativePrompt (MuseV's `negative_prompt`). */
+  firstFrameNegativePrompt?: string;
   motionSpeed?: number;
   wIndNoise?: number;
   imgWeight?: number;
@@ -69,9 +70,7 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
   const imageName = condition === null ? null : baseName(condition);
 
   if (task.video_negative_prompt !== null) patch.negativePrompt = resolveNegativePrompt(task.video_negative_prompt);
-  if (task.negative_prompt !== null && resolveNegativePrompt(task.negative_prompt) !== patch.negativePrompt) {
-    notes.push(`negative_prompt (${short(task.negative_prompt)}) is MuseV's first-frame negative prompt; this app uses one negative prompt for the first frame and the video, so it is not applied.`);
-  }
+  if (task.negative_prompt !== null) patch.firstFrameNegativePrompt = resolveNegativePrompt(task.negative_prompt);
   if (task.motion_speed !== null) patch.motionSpeed = task.motion_speed;
   if (task.w_ind_noise !== null) patch.wIndNoise = task.w_ind_noise;
   if (task.img_weight !== null) patch.imgWeight = task.img_weight;
@@ -104,14 +103,14 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
   return { patch, imageName, notes, unsupported };
 }
 
-const short = (s: string) => (s.length > 24 ? `${s.slice(0, 24)}…` : s);
-
 // ---------------------------------------------------------------------------------------------
 // Settings → task file
 
 /** What the export reads: the task-level settings, plus run options for the command line comment. */
-export interface ExportableSettings extends Required<Omit<TaskSettingsPatch, 'firstFrame'>> {
+export interface ExportableSettings extends Required<Omit<TaskSettingsPatch, 'firstFrame' | 'firstFrameNegativePrompt'>> {
   firstFrame?: FirstFrame;
+  /** Default: negativePrompt (as the worker does). */
+  firstFrameNegativePrompt?: string;
   frames?: number;
   contextFrames?: number;
   contextOverlap?: number;
@@ -189,13 +188,14 @@ export function settingsToTaskYaml(s: ExportableSettings, opts: { name?: string;
   if (withImage) task.redraw_condition_image = s.firstFrame === 'redraw';
   else if (s.firstFrame !== 'generate') warnings.push('There is no condition image, so MuseV will generate the first frame from the prompt.');
   const negative = negativePromptKey(s.negativePrompt);
+  const firstNegative = negativePromptKey(s.firstFrameNegativePrompt ?? s.negativePrompt);
   task.video_negative_prompt = negative;
-  task.negative_prompt = negative;
+  task.negative_prompt = firstNegative;
   task.motion_speed = s.motionSpeed;
   task.w_ind_noise = s.wIndNoise;
   task.img_weight = s.imgWeight;
   task.video_path = null;
-  if (negative === s.negativePrompt) {
+  if (negative === s.negativePrompt || firstNegative === (s.firstFrameNegativePrompt ?? s.negativePrompt)) {
     warnings.push('The negative prompt is not one of MuseV\'s presets, so it is written as text. MuseV itself only takes preset names: add the text to configs/model/negative_prompt.py under a name and write that name.');
   }
 
