@@ -44,6 +44,7 @@ const MUSEV_CLI: PresetValues = {
   ipAdapterScale: 1,
   firstFrameSteps: 30,
   firstFrameGuidanceScale: 7.5,
+  firstFrameNegativePrompt: null, // negative_prompt V2, the same text as the video's
 };
 
 export const PRESETS: readonly SettingsPreset[] = [

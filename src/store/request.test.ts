@@ -66,6 +66,13 @@ describe('buildRequest', () => {
     expect(r).not.toHaveProperty('ipAdapterImage');
   });
 
+  it('sends a first-frame negative prompt only when it differs from "same as the video"', () => {
+    const images = { ...none, image: img('a') };
+    expect(buildRequest(s, images, refnet, crop)).not.toHaveProperty('firstFrameNegativePrompt');
+    expect(buildRequest({ ...s, firstFrameNegativePrompt: '' }, images, refnet, crop).firstFrameNegativePrompt).toBe('');
+    expect(buildRequest({ ...s, firstFrameNegativePrompt: 'blurry' }, images, refnet, crop).firstFrameNegativePrompt).toBe('blurry');
+  });
+
   it("'generate' sends no condition image: size from the settings", () => {
     const r = buildRequest({ ...s, firstFrame: 'generate', firstFrameSteps: 12 }, { ...none, image: img('a') }, refnet, crop);
     expect(r).not.toHaveProperty('image');

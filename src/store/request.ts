@@ -23,6 +23,7 @@ const LABELS: Partial<Record<keyof Settings, string>> = {
   guidanceMethod: 'guidance method', noiseType: 'noise type', imageBasedNoise: 'image-based noise',
   nBatch: 'shots (n_batch)', fixConditionImages: 'fix condition images', ipAdapterScale: 'IP-Adapter scale',
   firstFrame: 'first frame', firstFrameSteps: 'first-frame steps', firstFrameGuidanceScale: 'first-frame guidance',
+  firstFrameNegativePrompt: 'first-frame negative prompt',
 };
 
 /**
@@ -46,7 +47,8 @@ export function requestProblem(settings: Settings, images: RequestImages, featur
 }
 
 /**
- * The worker request: every setting except the backend, and the images center-cropped and resized
+ * The worker request: every setting except the backend (and a null first-frame negative prompt:
+ * the worker then uses the video's), and the images center-cropped and resized
  * to width×height (spec §0 step 3). 'generate' sends no condition image (text → image → video);
  * the ReferenceNet / IP-Adapter images go only when given and the pack takes them (else the worker
  * uses the condition frame, MuseV's default).
@@ -57,10 +59,11 @@ export function buildRequest(
   features: PackFeatures | null,
   cropResize: CropResize,
 ): GenerateRequest {
-  const { backend: _backend, ...params } = settings;
+  const { backend: _backend, firstFrameNegativePrompt, ...params } = settings;
   const { width, height } = settings;
   const fit = (img: LoadedImage): RgbaImage => ({ width, height, rgba: cropResize(img, width, height) });
   const request: GenerateRequest = { ...params };
+  if (firstFrameNegativePrompt !== null) request.firstFrameNegativePrompt = firstFrameNegativePrompt;
   if (settings.firstFrame !== 'generate' && images.image) request.image = fit(images.image);
   if (features?.referenceImage && images.referImage) request.referImage = fit(images.referImage);
   if (features?.ipAdapterImage && images.ipAdapterImage) request.ipAdapterImage = fit(images.ipAdapterImage);

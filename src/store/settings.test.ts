@@ -113,6 +113,8 @@ describe("MuseV's inference options", () => {
       firstFrameGuidanceScale: 'Enter a number.',
     });
     expect(validateSettings({ ...ok, guidanceScaleEnd: Number.NaN }).guidanceScaleEnd).toBe('Enter a number.');
+    expect(validateSettings({ ...ok, firstFrame: 'generate', frames: 1 }).frames).toBe('Use at least 2 frames when the first frame is generated.');
+    expect(validateSettings({ ...ok, firstFrame: 'image', frames: 1 })).toEqual({});
   });
 
   it('accept only known words and booleans', () => {
@@ -142,6 +144,9 @@ describe("MuseV's inference options", () => {
     );
     expect(bad).toEqual(ok);
     expect(sanitizeSettings({ guidanceScaleEnd: null }, { ...ok, guidanceScaleEnd: 4 }).guidanceScaleEnd).toBeNull();
+    expect(sanitizeSettings({ firstFrameNegativePrompt: 'blurry' }, ok).firstFrameNegativePrompt).toBe('blurry');
+    expect(sanitizeSettings({ firstFrameNegativePrompt: 3 }, ok).firstFrameNegativePrompt).toBeNull();
+    expect(validateSettings({ ...ok, firstFrameNegativePrompt: 'x'.repeat(2001) }).firstFrameNegativePrompt).toMatch(/under 2000/);
     // Out of range but well typed: kept, the form says what is wrong.
     expect(sanitizeSettings({ nBatch: 500 }, ok).nBatch).toBe(500);
   });

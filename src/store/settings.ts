@@ -12,8 +12,7 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
 
 /**
  * The request's images are not settings (not persisted); the worker's optional options all get a
- * value here. firstFrameNegativePrompt is left to the worker's default (the video's negative prompt,
- * as with MuseV's CLI defaults where both are V2).
+ * value here (firstFrameNegativePrompt may be null: the video's negative prompt, the worker's default).
  */
 type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'firstFrameNegativePrompt'>>;
 
@@ -22,6 +21,8 @@ type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'i
  * worker's GenerateRequest except the images, each with a value, plus the backend preference.
  */
 export interface Settings extends RequestOptions {
+  /** MuseV's `negative_prompt` for the first-frame pipeline (generate/redraw); null = the video's (negativePrompt). */
+  firstFrameNegativePrompt: string | null;
   /** onnxruntime backend the pack is loaded on (a device preference: reset and pack defaults keep it). */
   backend: BackendChoice;
 }
@@ -75,6 +76,7 @@ export const BUILTIN_DEFAULTS: Settings = {
   firstFrame: 'image',
   firstFrameSteps: 30,
   firstFrameGuidanceScale: 7.5,
+  firstFrameNegativePrompt: null,
   backend: 'auto',
 };
 
@@ -156,6 +158,8 @@ export function validateSettings(s: Settings): SettingsErrors {
   if (!errors.contextOverlap && !errors.contextFrames && s.contextOverlap >= s.contextFrames) {
     errors.contextOverlap = `Must be less than the context frames (${s.contextFrames}).`;
   }
+  // A generated first frame takes the first of the shot's frames (spec §2.4).
+  if (!errors.frames && s.firstFrame === 'generate' && s.frames < 2) errors.frames = 'Use at least 2 frames when the first frame is generated.';
   for (const key of Object.keys(CHOICES) as ChoiceSettingKey[]) {
     if (!isChoice(key, s[key])) errors[key] = CHOICE_MESSAGES[key];
   }
@@ -164,6 +168,8 @@ export function validateSettings(s: Settings): SettingsErrors {
   }
   if (s.prompt.length > 2000) errors.prompt = 'Keep the prompt under 2000 characters.';
   if (s.negativePrompt.length > 2000) errors.negativePrompt = 'Keep the negative prompt under 2000 characters.';
+  if (s.firstFrameNegativePrompt !== null && !(typeof s.firstFrameNegativePrompt === 'string' && s.firstFrameNegativePrompt.length <= 2000))
+    errors.firstFrameNegativePrompt = 'Keep the first-frame negative prompt under 2000 characters.';
   return errors;
 }
 
@@ -175,6 +181,7 @@ export function hasErrors(errors: SettingsErrors): boolean {
 function usable(key: SettingKey, v: unknown, fallback: Settings): boolean {
   if (key in CHOICES) return isChoice(key as ChoiceSettingKey, v);
   if (key === 'guidanceScaleEnd') return v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (key === 'firstFrameNegativePrompt') return v === null || typeof v === 'string';
   const f = fallback[key];
   if (typeof f === 'number') return typeof v === 'number' && Number.isFinite(v);
   return typeof v === typeof f;
