@@ -2,9 +2,12 @@ import { useEffect } from 'react';
 import { useApp } from '../store';
 import { BackendBadge, PackNotice } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
+import { ExtraImages } from './ExtraImages';
+import { FirstFrameMode } from './FirstFrameMode';
 import { GenerateBar } from './GenerateBar';
 import { ImageDrop } from './ImageDrop';
 import { LiveFrames } from './LiveFrames';
+import { PackPicker } from './PackPicker';
 import { PromptFields } from './PromptFields';
 import { ResultPlayer } from './ResultPlayer';
 import { SettingsPanel } from './SettingsPanel';
@@ -32,7 +35,10 @@ export function App() {
       <main className="layout">
         <div className="column inputs">
           <div className="panel panel-inputs">
+            <PackPicker />
+            <FirstFrameMode />
             <ImageDrop />
+            <ExtraImages />
             <PromptFields />
           </div>
           <div className="panel panel-settings">

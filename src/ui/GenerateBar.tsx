@@ -17,7 +17,7 @@ function useNow(active: boolean): number {
 /** Generate / Cancel, the job status word, and the progress bar with stage text and ETA. */
 export function GenerateBar() {
   const job = useApp((s) => s.job);
-  const hasImage = useApp((s) => s.image !== null);
+  const needsImage = useApp((s) => s.image === null && s.settings.firstFrame !== 'generate');
   const imageLoading = useApp((s) => s.imageLoading);
   const generate = useApp((s) => s.generate);
   const cancel = useApp((s) => s.cancel);
@@ -49,7 +49,7 @@ export function GenerateBar() {
           {job.status}
         </span>
       </div>
-      {!hasImage && !busy && <p className="muted hint">Add a reference image, type a prompt, then press Generate.</p>}
+      {needsImage && !busy && <p className="muted hint">Add a condition image, type a prompt, then press Generate.</p>}
       <div
         className={`progress progress-${job.status}`}
         data-testid="progress"

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useApp } from '../store';
-import { formatBytes } from './text';
+import { ImageSlotView } from './ImageSlotView';
 
 function isEditable(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (target.isContentEditable || target.matches('input, textarea, select'));
@@ -18,15 +18,13 @@ function clipboardFile(data: DataTransfer | null): File | null {
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
 /**
- * Reference image: drop anywhere on the page, paste, or pick with the button / by clicking the zone.
- * A bad file leaves the current image in place (the store says why in the error banner).
+ * Condition (first-frame) image: drop anywhere on the page, paste, or pick with the button / by
+ * clicking the zone. A bad file leaves the current image in place (the store says why in the error banner).
  */
 export function ImageDrop() {
-  const image = useApp((s) => s.image);
-  const loading = useApp((s) => s.imageLoading);
   const setImageFile = useApp((s) => s.setImageFile);
+  const generating = useApp((s) => s.settings.firstFrame === 'generate');
   const [dragging, setDragging] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     let depth = 0;
@@ -62,66 +60,41 @@ export function ImageDrop() {
       e.preventDefault();
       void setImageFile(file);
     };
+    // A drop on an extra image slot stops at the slot; this one sees the rest of the page.
+    const reset = () => {
+      depth = 0;
+      setDragging(false);
+    };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragleave', onLeave);
     window.addEventListener('dragover', onOver);
     window.addEventListener('drop', onDrop);
+    window.addEventListener('drop', reset, true);
     window.addEventListener('paste', onPaste);
     return () => {
       window.removeEventListener('dragenter', onEnter);
       window.removeEventListener('dragleave', onLeave);
       window.removeEventListener('dragover', onOver);
       window.removeEventListener('drop', onDrop);
+      window.removeEventListener('drop', reset, true);
       window.removeEventListener('paste', onPaste);
     };
   }, [setImageFile]);
 
-  const onPick = (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
-    e.target.value = ''; // picking the same file again still fires change
-    if (file) void setImageFile(file);
-  };
-
   return (
-    <section className="image-drop" aria-labelledby="image-heading">
-      <h2 id="image-heading">Reference image</h2>
-      <label
-        htmlFor="image-input"
-        className={`drop-zone${dragging ? ' dragging' : ''}${image ? ' has-image' : ''}`}
-        data-testid="image-drop"
-        data-state={loading ? 'loading' : image ? 'ready' : 'empty'}
-      >
-        {image ? (
-          <img src={image.url} alt={`Reference: ${image.name}`} data-testid="image-preview" />
-        ) : (
-          <span className="drop-hint">
-            <strong>Drop an image here</strong>
-            <span>or paste one, or click to choose (PNG, JPEG, WebP)</span>
-          </span>
-        )}
-        {loading && <span className="drop-busy">Reading image…</span>}
-      </label>
-      <input
-        ref={input}
-        id="image-input"
-        className="visually-hidden"
-        data-testid="image-input"
-        type="file"
-        accept="image/*"
-        onChange={onPick}
-      />
-      <div className="image-meta">
-        {image ? (
-          <span data-testid="image-info">
-            {image.name} · {image.width}×{image.height} · {formatBytes(image.bytes)}
-          </span>
-        ) : (
-          <span className="muted">No image yet</span>
-        )}
-        <button type="button" onClick={() => input.current?.click()}>
-          {image ? 'Replace…' : 'Choose image…'}
-        </button>
-      </div>
-    </section>
+    <ImageSlotView
+      slot="image"
+      title="Condition image (first frame)"
+      testPrefix="image"
+      inputTestId="image-input"
+      dragging={dragging}
+      emptyHint={
+        <>
+          <strong>Drop an image here</strong>
+          <span>or paste one, or click to choose (PNG, JPEG, WebP)</span>
+        </>
+      }
+      emptyMeta={generating ? 'Not needed: the first frame is generated from the prompt' : 'No image yet'}
+    />
   );
 }

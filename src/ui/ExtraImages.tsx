@@ -1,0 +1,46 @@
+import { useApp } from '../store';
+import { ImageSlotView } from './ImageSlotView';
+
+const SAME = 'Same as first frame';
+
+/**
+ * ReferenceNet and IP-Adapter images, for referencenet packs only. Empty = the condition image
+ * (MuseV's default); they are cropped and resized to the generation size like it.
+ */
+export function ExtraImages() {
+  const refer = useApp((s) => s.packFeatures?.referenceImage === true);
+  const ip = useApp((s) => s.packFeatures?.ipAdapterImage === true);
+  if (!refer && !ip) return null;
+  const hint = (what: string) => (
+    <>
+      <strong>{SAME}</strong>
+      <span>drop or click to use another image for {what}</span>
+    </>
+  );
+  return (
+    <div className="extra-images" data-testid="extra-images">
+      {refer && (
+        <ImageSlotView
+          slot="referImage"
+          title="Reference image (ReferenceNet)"
+          testPrefix="refer-image"
+          inputTestId="refer-image-input"
+          emptyHint={hint('the look (ReferenceNet)')}
+          emptyMeta={SAME}
+          clearLabel="Use first frame"
+        />
+      )}
+      {ip && (
+        <ImageSlotView
+          slot="ipAdapterImage"
+          title="IP-Adapter image"
+          testPrefix="ip-image"
+          inputTestId="ip-image-input"
+          emptyHint={hint('identity (IP-Adapter)')}
+          emptyMeta={SAME}
+          clearLabel="Use first frame"
+        />
+      )}
+    </div>
+  );
+}
