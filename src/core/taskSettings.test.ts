@@ -38,6 +38,8 @@ describe('taskToSettings', () => {
         firstFrame: 'redraw',
       },
       imageName: 'girl.jpeg',
+      referImageName: null,
+      ipAdapterImageName: null,
       notes: [],
       unsupported: null,
     });
@@ -69,10 +71,10 @@ describe('taskToSettings', () => {
       { width: 64, height: 64 },
     );
     expect(r.imageName).toBe('a.png');
+    expect([r.referImageName, r.ipAdapterImageName]).toEqual(['ref.png', null]);
     expect(r.notes).toEqual([
       'Only the first of the 2 condition_images is used (a.png).',
       'condition_images_index is not supported: the condition image is the first frame.',
-      'refer_image (ref.png) is not used: the condition image stands in for it.',
       'face_image is not used: FaceID models are not supported.',
     ]);
     expect(r.unsupported).toBe('video2video (video_path: pose.mp4) is not supported in the browser yet.');

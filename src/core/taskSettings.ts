@@ -12,6 +12,7 @@
  *                                 (src/core/size.ts: each side floored to a multiple of 64)
  *   redraw_condition_image      → firstFrame 'redraw' (true) / 'image' (false)
  *   no condition_images         → firstFrame 'generate' (MuseV makes the first frame from the text)
+ *   refer_image, ipadapter_image → referImageName / ipAdapterImageName when not the condition image
  *   video_path                  → unsupported (video2video)
  *
  * Worked example: image 1000×750, task {width: 563, height: 714, img_length_ratio: 1.25}
@@ -45,6 +46,9 @@ export interface TaskSettings {
   patch: TaskSettingsPatch;
   /** File name of the task's condition image (basename of its first path); null = none. */
   imageName: string | null;
+  /** refer_image / ipadapter_image file names when they differ from the condition image (null = same, or none). */
+  referImageName: string | null;
+  ipAdapterImageName: string | null;
   /** Where this app does something else than MuseV would for this task, in words. */
   notes: string[];
   /** Why the task cannot run in the browser at all; null = it can. */
@@ -90,17 +94,21 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
     notes.push(`Only the first of the ${task.condition_images.length} condition_images is used (${imageName}).`);
   }
   if (task.condition_images_index !== null) notes.push('condition_images_index is not supported: the condition image is the first frame.');
-  for (const key of ['refer_image', 'ipadapter_image'] as const) {
-    const path = first(task[key]);
-    if (path !== null && baseName(path) !== imageName) notes.push(`${key} (${baseName(path)}) is not used: the condition image stands in for it.`);
-  }
+  const other = (path: string | null) => (path === null || baseName(path) === imageName ? null : baseName(path));
   if (task.face_image !== null) notes.push('face_image is not used: FaceID models are not supported.');
 
   const unsupported =
     task.video_path !== null
       ? `video2video (video_path: ${baseName(task.video_path)}) is not supported in the browser yet.`
       : null;
-  return { patch, imageName, notes, unsupported };
+  return {
+    patch,
+    imageName,
+    referImageName: other(first(task.refer_image)),
+    ipAdapterImageName: other(first(task.ipadapter_image)),
+    notes,
+    unsupported,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,8 +117,8 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
 /** What the export reads: the task-level settings, plus run options for the command line comment. */
 export interface ExportableSettings extends Required<Omit<TaskSettingsPatch, 'firstFrame' | 'firstFrameNegativePrompt'>> {
   firstFrame?: FirstFrame;
-  /** Default: negativePrompt (as the worker does). */
-  firstFrameNegativePrompt?: string;
+  /** null or left out = negativePrompt (as the worker does). */
+  firstFrameNegativePrompt?: string | null;
   frames?: number;
   contextFrames?: number;
   contextOverlap?: number;
