@@ -10,6 +10,7 @@ import type { DecodedImage, LoadedImage } from './image';
 import { createImageSlice, type ImageSlice } from './imageSlice';
 import { createJobSlice, type JobSlice } from './jobSlice';
 import { createPackSlice, type PackSlice } from './packSlice';
+import { createQueueSlice, type QueueSlice } from './queueSlice';
 import { DEFAULT_PACK_PATH, isCatalogPath } from './packCatalog';
 import { sanitizeSettings } from './settings';
 import { createSettingsSlice, type SettingsSlice } from './settingsSlice';
@@ -26,12 +27,13 @@ export interface PackState {
   backendProbe: BackendProbe | null;
 }
 
-/** The one store: settings + image + pack/backend + job + GPU-check slices, and the error banner. */
+/** The one store: settings + image + pack/backend + job + GPU-check + task-queue slices, and the error banner. */
 export type AppState = SettingsSlice &
   ImageSlice &
   PackSlice &
   JobSlice &
-  GpuCheckSlice & {
+  GpuCheckSlice &
+  QueueSlice & {
     /** What the error banner shows; dismissing it keeps everything else. */
     error: AppError | null;
     dismissError(): void;
@@ -64,16 +66,20 @@ export const STORAGE_KEY = 'musev-web:settings';
 export interface StoreInternals {
   /** Settings the user changed this session; pack defaults arriving late do not overwrite them. */
   touched: Set<string>;
+  /** Result URLs the task queue keeps listed: a new generation does not revoke them. */
+  keptUrls: Set<string>;
 }
 
 export function createAppStore(deps: AppDeps): StoreApi<AppState> {
-  const internals: StoreInternals = { touched: new Set() };
+  const internals: StoreInternals = { touched: new Set(), keptUrls: new Set() };
+  const jobDeps: AppDeps = { ...deps, revokeObjectURL: (url) => void (internals.keptUrls.has(url) || deps.revokeObjectURL(url)) };
   const creator = (set: SetState, get: GetState): AppState => ({
     ...createSettingsSlice(set, get, deps, internals),
     ...createImageSlice(set, get, deps),
     ...createPackSlice(set, get, deps, internals),
-    ...createJobSlice(set, get, deps),
+    ...createJobSlice(set, get, jobDeps),
     ...createGpuCheckSlice(set, get, deps),
+    ...createQueueSlice(set, get, deps, internals),
     error: null,
     dismissError: () => set({ error: null }),
   });
