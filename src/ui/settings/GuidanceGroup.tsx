@@ -1,11 +1,19 @@
-import { useApp, type SettingsErrors } from '../../store';
+import { useApp, type Settings, type SettingsErrors } from '../../store';
 import { ChoiceField } from '../ChoiceField';
 import { NumberField } from '../NumberField';
 import { SettingsGroup } from './SettingsGroup';
 
+const METHOD_HINT: Record<Settings['guidanceMethod'], string> = {
+  linear: 'evenly from start to end',
+  two_stage: 'first half at start, rest at end',
+  three_stage: 'thirds: start, middle, end',
+  fix_two_stage: '3 steps at start, rest at end',
+};
+
 /** Classifier-free guidance and its schedule over the steps. */
 export function GuidanceGroup({ errors }: { errors: SettingsErrors }) {
   const constant = useApp((s) => s.settings.guidanceScaleEnd === null);
+  const method = useApp((s) => s.settings.guidanceMethod);
   return (
     <SettingsGroup
       title="Guidance"
@@ -31,8 +39,7 @@ export function GuidanceGroup({ errors }: { errors: SettingsErrors }) {
         name="guidanceMethod"
         label="Method"
         testId="guidance-method"
-        labels={{ linear: 'linear', two_stage: 'two_stage (half, half)', three_stage: 'three_stage (thirds)', fix_two_stage: 'fix_two_stage (3 steps at start)' }}
-        hint={constant ? 'used when an end is set' : 'start → end over the steps'}
+        hint={constant ? 'used when an end is set' : METHOD_HINT[method]}
         disabled={constant}
         error={errors.guidanceMethod}
       />

@@ -31,7 +31,7 @@ export function NoiseGroup({ errors }: { errors: SettingsErrors }) {
         name="noiseType"
         label="Noise type"
         testId="noise-type"
-        labels={{ video_fusion: 'video_fusion (MuseV default)', random: 'random (independent)' }}
+        hint="noise_type; video_fusion is MuseV's default"
         error={errors.noiseType}
       />
       <NumberField

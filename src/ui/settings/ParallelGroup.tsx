@@ -24,8 +24,7 @@ export function ParallelGroup({ errors }: { errors: SettingsErrors }) {
         name="contextSchedule"
         label="Schedule"
         testId="context-schedule"
-        labels={{ uniform_v2: 'uniform_v2 (MuseV default)', uniform: 'uniform (multi-stride)' }}
-        hint="how windows are laid out"
+        hint="window layout; uniform_v2 is MuseV's default"
         error={errors.contextSchedule}
       />
       <NumberField
