@@ -11,6 +11,7 @@ import { PackPicker } from './PackPicker';
 import { PromptFields } from './PromptFields';
 import { ResultPlayer } from './ResultPlayer';
 import { SettingsPanel } from './SettingsPanel';
+import { TaskQueue } from './TaskQueue';
 
 /**
  * Layout: inputs on the left, generation and results on the right. On narrow screens the panels
@@ -53,6 +54,9 @@ export function App() {
             <LiveFrames />
           </div>
           <ResultPanel />
+          <div className="panel panel-tasks">
+            <TaskQueue />
+          </div>
         </div>
       </main>
       <footer className="app-footer muted">
