@@ -1,0 +1,126 @@
+"""Golden runs of the reference pipeline (models/reference/pipeline.py) on the tiny packs' weights,
+for src/runtime/referenceParity.test.ts: the TypeScript pipeline on the real pack graphs
+(onnxruntime-web, wasm) must give the same final latents within 1e-3 from the same seed and the
+same text embeddings.
+
+Run: PYTHONPATH=models /usr/bin/python3 models/reference/golden.py [musev] [referencenet]
+     (needs python3-pil for the CLIP image steps) -> src/pipeline/__golden__/reference_<family>.json
+Arrays are base64 little-endian (float32, or uint8 for RGBA images) with their shapes.
+"""
+import base64
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from musev_export.clip_vision import CLIP_MEAN, CLIP_STD
+from musev_export.presets import SD15_EULER, tiny_models
+from reference.pipeline import Nets, image_tensor, run
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+OUT = os.path.join(ROOT, "src", "pipeline", "__golden__", "reference_{}.json")
+BOS, EOS = 912, 913  # the tiny tokenizer's <|startoftext|>, <|endoftext|> (manifest.tokenizer)
+W = H = 64
+
+
+def f32(t):
+    a = t.detach().numpy().astype(np.float32) if isinstance(t, torch.Tensor) else np.asarray(t, np.float32)
+    return {"shape": list(a.shape), "f32": base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()}
+
+
+def rgba(rgb):
+    a = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], -1)
+    return {"width": rgb.shape[1], "height": rgb.shape[0], "u8": base64.b64encode(a.tobytes()).decode()}
+
+
+def picture(seed):
+    rng = np.random.RandomState(seed)
+    yy, xx = np.meshgrid(np.arange(H), np.arange(W), indexing="ij")
+    base = np.stack([xx * 4 + seed * 40, yy * 4, (xx * yy) % 256], -1) % 256
+    noise = rng.randint(0, 256, size=(H, W, 3))
+    return np.where(rng.rand(H, W, 1) < 0.15, noise, base).astype(np.uint8)
+
+
+def ids(words):
+    row = [BOS] + words + [EOS]
+    return row + [EOS] * (77 - len(row))
+
+
+BASE = dict(width=W, height=H, fps=8, motionSpeed=8, wIndNoise=0.5, imgWeight=0.001, prompt="pos", negativePrompt="neg")
+
+MUSEV_CASES = [
+    ("one window", dict(seed=1234, frames=4, contextFrames=12, contextOverlap=4, steps=3, guidanceScale=3.5)),
+    ("overlapping windows, linear guidance 3.5 to 6", dict(seed=77, frames=10, contextFrames=4, contextOverlap=2, steps=3,
+                                                          guidanceScale=3.5, guidanceScaleEnd=6.0, guidanceMethod="linear")),
+    ("uniform closed loop, random noise, no image-based noise", dict(seed=5, frames=10, contextFrames=4, contextOverlap=2, steps=2,
+                                                                     guidanceScale=2.5, contextSchedule="uniform", noiseType="random",
+                                                                     imageBasedNoise=False)),
+    ("n_batch 2", dict(seed=99, frames=4, contextFrames=4, contextOverlap=0, steps=3, guidanceScale=3.5, nBatch=2,
+                       guidanceScaleEnd=5.0, guidanceMethod="two_stage")),
+    ("n_batch 2, fixed condition", dict(seed=100, frames=3, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5, nBatch=2,
+                                        fixConditionImages=True)),
+    ("first frame generated", dict(seed=31, frames=4, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5,
+                                   firstFrame="generate", firstFrameSteps=3, firstFrameGuidanceScale=7.5, nBatch=2)),
+    ("first frame redrawn", dict(seed=32, frames=3, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5,
+                                 firstFrame="redraw", firstFrameSteps=3, firstFrameGuidanceScale=6.0)),
+]
+
+REFERENCENET_CASES = [
+    ("refer + IP images, two windows", dict(seed=4, frames=5, contextFrames=4, contextOverlap=2, steps=2, guidanceScale=3.5,
+                                            ipAdapterScale=0.8, refer=2, ip=3)),
+    ("defaults to the condition image, n_batch 2", dict(seed=8, frames=3, contextFrames=4, contextOverlap=0, steps=2,
+                                                       guidanceScale=3.5, nBatch=2)),
+    ("first frame generated from a refer image", dict(seed=9, frames=3, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5,
+                                                      firstFrame="generate", firstFrameSteps=2, refer=2)),
+    ("first frame redrawn", dict(seed=10, frames=3, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5,
+                                 firstFrame="redraw", firstFrameSteps=2, ip=3)),
+]
+
+
+def make(family):
+    torch.set_num_threads(1)
+    t0 = time.time()
+    m = tiny_models("musev" if family == "musev" else "musev_referencenet")
+    clip = {"imageSize": m.clip_vision.config["image_size"], "mean": CLIP_MEAN, "std": CLIP_STD} if m.clip_vision else None
+    nets = Nets(m.text_encoder, m.vae, m.unet, referencenet=m.referencenet, image_proj=m.image_proj, clip_vision=m.clip_vision,
+                clip=clip, anivv1=family != "musev")
+    neg_ids, pos_ids = ids([320, 321, 322]), ids([400, 401, 402, 403, 404])
+    neg1_ids = ids([330, 331])
+    with torch.no_grad():
+        E = m.text_encoder(torch.tensor([neg_ids, pos_ids]))
+        E1 = m.text_encoder(torch.tensor([neg1_ids, pos_ids]))
+    cases = []
+    for name, spec in (MUSEV_CASES if family == "musev" else REFERENCENET_CASES):
+        spec = dict(spec)
+        refer_seed, ip_seed = spec.pop("refer", None), spec.pop("ip", None)
+        req = {**BASE, **spec}
+        if req.get("firstFrame", "image") != "image":
+            req["firstFrameNegativePrompt"] = "neg1"
+        img = picture(req["seed"] % 7) if req.get("firstFrame") != "generate" else None
+        im = lambda rgb: {"tensor": image_tensor(rgb), "u8": rgb}  # noqa: E731
+        refer = im(picture(refer_seed)) if refer_seed is not None else None
+        ip = im(picture(ip_seed)) if ip_seed is not None else None
+        out = run(nets, {**req, "scheduler": SD15_EULER}, E, E1 if req.get("firstFrame", "image") != "image" else None,
+                  image=im(img) if img is not None else None, refer=refer, ip=ip)
+        case = {"name": name, "request": req, "latents": f32(out.latents), "cond0": f32(out.cond0)}
+        if img is not None:
+            case["image"] = rgba(img)
+        if refer is not None:
+            case["referImage"] = rgba(refer["u8"])
+        if ip is not None:
+            case["ipAdapterImage"] = rgba(ip["u8"])
+        cases.append(case)
+        print(f"{family}: {name}: latents {tuple(out.latents.shape)}")
+    path = OUT.format(family)
+    with open(path, "w") as f:
+        json.dump({"generator": "models/reference/golden.py", "torch": torch.__version__, "family": family,
+                   "texts": {"pos": pos_ids, "neg": neg_ids, "neg1": neg1_ids}, "E": f32(E), "E1": f32(E1), "cases": cases}, f)
+    print(f"wrote {path} ({os.path.getsize(path) // 1024} KB, {time.time() - t0:.1f} s)")
+
+
+if __name__ == "__main__":
+    for fam in sys.argv[1:] or ["musev", "referencenet"]:
+        make(fam)
