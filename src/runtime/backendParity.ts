@@ -4,19 +4,44 @@
  * flash-attention subgroup bug); this tells the user whether their GPU gives the CPU's numbers.
  */
 import type { PackManifest } from '../packs/manifest';
+import { UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
+import type { TensorF32, UnetConditioning } from '../pipeline/networks';
 import type { BackendParity } from '../rpc/generatorApi';
 import { ortUnet } from './ortNetworks';
 import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
 import { createGraphSession } from './sessions';
 
-/** Small deterministic inputs: batch 2 (CFG), 1 + 2 frames, 8x8 latent (64x64 pixels). */
+const wave = (n: number, k: number, a: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k) * a);
+
+/**
+ * Small deterministic inputs: batch 2 (CFG), 1 + 2 frames, 8x8 latent (64x64 pixels); for the
+ * referencenet families also IP tokens, ip_scale 1 and ReferenceNet features of an 8x8 reference
+ * latent, shaped from the graph's input specs ("ref_height/2" → 4, "ip_seq" → the pack's tokens).
+ */
 function parityInputs(m: PackManifest) {
   const [B, C, T, h, w] = [2, m.vae.latentChannels, 3, m.unet.latentMultiple, m.unet.latentMultiple];
-  const sample = Float32Array.from({ length: B * C * T * h * w }, (_, i) => Math.sin(i * 0.37) * 0.8);
   const D = m.unet.crossAttentionDim;
   const context = Float32Array.from({ length: B * 77 * D }, (_, i) => Math.cos(i * 0.11) * 0.5);
-  return { sample: { data: sample, shape: [B, C, T, h, w] }, context: { data: context, shape: [B, 77, D] }, frameIndex: [0, 1, 2], timestep: 500 };
+  const dim = (d: number | string): number => {
+    if (typeof d === 'number') return d;
+    if (d === 'batch') return B;
+    if (d === 'ip_seq') return m.unet.ipAdapter?.tokens ?? 4;
+    const [name, div] = d.split('/');
+    const size = name.endsWith('height') ? h : name.endsWith('width') ? w : NaN;
+    return size / Number(div ?? 1);
+  };
+  let conditioning: UnetConditioning | undefined;
+  const inputs = m.graphs.unet.inputs;
+  if (inputs.some((t) => t.name === 'ip_tokens' || t.name === 'ref_mid')) {
+    const tensor = (name: string, k: number): TensorF32 => {
+      const shape = (inputs.find((t) => t.name === name)?.shape ?? []).map(dim);
+      return { data: wave(shape.reduce((a, b) => a * b, 1), k, 0.6), shape };
+    };
+    const reference = Object.fromEntries(UNET_REFERENCE_INPUTS.filter((n) => inputs.some((t) => t.name === n)).map((n, k) => [n, tensor(n, 0.13 + k * 0.01)]));
+    conditioning = { ipTokens: { data: wave(B * dim('ip_seq') * D, 0.29, 0.7), shape: [B, dim('ip_seq'), D] }, ipScale: 1, reference };
+  }
+  return { sample: { data: wave(B * C * T * h * w, 0.37, 0.8), shape: [B, C, T, h, w] }, context: { data: context, shape: [B, 77, D] }, frameIndex: [0, 1, 2], timestep: 500, conditioning };
 }
 
 export async function checkBackendParity(ort: Ort, source: PackSource, manifest: PackManifest, device: GPUDevice | undefined): Promise<BackendParity> {
@@ -26,9 +51,9 @@ export async function checkBackendParity(ort: Ort, source: PackSource, manifest:
     const session = await createGraphSession(ort, source, 'unet', manifest.graphs.unet, { backend, device });
     try {
       const unet = ortUnet(ort, session);
-      await unet.predict(x.sample, x.timestep, x.context, x.frameIndex); // warm-up (shader compilation)
+      await unet.predict(x.sample, x.timestep, x.context, x.frameIndex, x.conditioning); // warm-up (shader compilation)
       const t0 = performance.now();
-      const out = await unet.predict(x.sample, x.timestep, x.context, x.frameIndex);
+      const out = await unet.predict(x.sample, x.timestep, x.context, x.frameIndex, x.conditioning);
       results[backend] = { data: out.data, ms: performance.now() - t0 };
     } finally {
       await session.release();
