@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { ClipTokenizer } from '../core/clipTokenizer';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressEvent } from '../rpc/progress';
-import { generateVideo, type PipelineConfig } from './generateVideo';
-import type { Networks, TensorF32 } from './networks';
+import { TOY_CONFIG, toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import { generateVideo } from './generateVideo';
 
 interface GoldenCase {
   seed: number; width: number; height: number; frames: number; contextFrames: number; contextOverlap: number;
@@ -18,86 +18,7 @@ interface GoldenCase {
 }
 const golden = JSON.parse(readFileSync(new URL('./__golden__/toy_loop.json', import.meta.url), 'utf8')) as { cases: GoldenCase[] };
 
-const SCALING = 0.18215;
-const cfg: PipelineConfig = {
-  scheduler: {
-    _class_name: 'EulerDiscreteScheduler', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012,
-    beta_schedule: 'scaled_linear', prediction_type: 'epsilon', timestep_spacing: 'linspace', steps_offset: 1,
-    interpolation_type: 'linear', use_karras_sigmas: false,
-  },
-  vaeScalingFactor: SCALING,
-  latentChannels: 4,
-  vaeDownscale: 8,
-  frameIndexUsesMotionSpeed: false,
-};
-
-interface UnetCall { sample: TensorF32; timestep: number; frameIndex: number[] }
-
-/** The toy networks of pipeline_toy.py, in TS. */
-function toyNetworks(calls: UnetCall[]): Networks {
-  return {
-    textEncoder: {
-      async encode(ids) {
-        const D = 8;
-        const data = new Float32Array(ids.length * 77 * D);
-        ids.forEach((row, b) => row.forEach((id, l) => {
-          for (let d = 0; d < D; d++) data[(b * 77 + l) * D + d] = Math.sin(0.01 * id * (d + 1));
-        }));
-        return { data, shape: [ids.length, 77, D] };
-      },
-    },
-    vaeEncoder: {
-      async encodeMean(img) {
-        const [, , H, W] = img.shape;
-        const h = H / 8, w = W / 8;
-        const out = new Float32Array(4 * h * w);
-        for (let k = 0; k < 3; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-          let s = 0;
-          for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 8; dx++) s += img.data[(k * H + y * 8 + dy) * W + x * 8 + dx];
-          out[(k * h + y) * w + x] = s / 64;
-          if (k === 0) out[(3 * h + y) * w + x] = -s / 64;
-        }
-        return { data: out, shape: [1, 4, h, w] };
-      },
-    },
-    unet: {
-      async predict(sample, timestep, context, frameIndex) {
-        calls.push({ sample: { data: sample.data.slice(), shape: sample.shape.slice() }, timestep, frameIndex: frameIndex.slice() });
-        const [B, C, T, h, w] = sample.shape;
-        const hw = h * w;
-        const L = context.shape[1] * context.shape[2];
-        const out = new Float32Array(sample.data.length);
-        for (let b = 0; b < B; b++) {
-          let em = 0;
-          for (let i = 0; i < L; i++) em += context.data[b * L + i];
-          em /= L;
-          for (let c = 0; c < C; c++) for (let p = 0; p < hw; p++) {
-            let mean = 0;
-            for (let t = 0; t < T; t++) mean += sample.data[((b * C + c) * T + t) * hw + p];
-            mean /= T;
-            for (let t = 0; t < T; t++) {
-              const i = ((b * C + c) * T + t) * hw + p;
-              out[i] = 0.1 * sample.data[i] + 0.05 * mean + 0.002 * (timestep / 1000) + 0.3 * em + 0.01 * frameIndex[t];
-            }
-          }
-        }
-        return { data: out, shape: sample.shape.slice() };
-      },
-    },
-    vaeDecoder: {
-      async decode(z) {
-        const [, , h, w] = z.shape;
-        const H = h * 8, W = w * 8;
-        const out = new Float32Array(3 * H * W);
-        for (let k = 0; k < 3; k++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-          const p = Math.floor(y / 8) * w + Math.floor(x / 8);
-          out[(k * H + y) * W + x] = Math.tanh(z.data[k * h * w + p] + 0.5 * z.data[3 * h * w + p]);
-        }
-        return { data: out, shape: [1, 3, H, W] };
-      },
-    },
-  };
-}
+const cfg = TOY_CONFIG;
 
 function requestFor(c: GoldenCase): GenerateRequest {
   const rgba = new Uint8ClampedArray(c.width * c.height * 4);
