@@ -159,3 +159,10 @@ describe("MuseV's inference options", () => {
     expect(s.negativePrompt).toBe('badhandv4, ng_deepnegative_v1_75t, bad quality');
   });
 });
+
+describe('motion speed', () => {
+  it('must be more than 0 (the pipeline multiplies frame indices by it)', () => {
+    expect(validateSettings({ ...BUILTIN_DEFAULTS, motionSpeed: 0 }).motionSpeed).toMatch(/more than 0/);
+    expect(validateSettings({ ...BUILTIN_DEFAULTS, motionSpeed: 0.5 }).motionSpeed).toBeUndefined();
+  });
+});

@@ -166,6 +166,8 @@ export function validateSettings(s: Settings): SettingsErrors {
   for (const key of ['imageBasedNoise', 'fixConditionImages'] as const) {
     if (typeof s[key] !== 'boolean') errors[key] = 'Choose on or off.';
   }
+  // MuseV multiplies frame indices by motion_speed; 0 would give every frame the same position.
+  if (!errors.motionSpeed && s.motionSpeed <= 0) errors.motionSpeed = 'Must be more than 0.';
   if (s.prompt.length > 2000) errors.prompt = 'Keep the prompt under 2000 characters.';
   if (s.negativePrompt.length > 2000) errors.negativePrompt = 'Keep the negative prompt under 2000 characters.';
   if (s.firstFrameNegativePrompt !== null && !(typeof s.firstFrameNegativePrompt === 'string' && s.firstFrameNegativePrompt.length <= 2000))
