@@ -2,6 +2,9 @@
 import { installVideoTestHooks } from '../src/video/testHooks';
 
 installVideoTestHooks();
+// onnxruntime-web/webgpu node-placement hook (e2e/webgpu-placement.spec.ts); a dynamic import keeps
+// ORT out of the harness's main chunk. Specs wait for window.__ortPlacement.
+void import('./ortPlacement').then((m) => m.installOrtPlacementHooks());
 const status = document.getElementById('status');
 if (status) status.textContent = 'ready';
 document.body.dataset.ready = 'true';
