@@ -10,10 +10,13 @@ import { describe, expect, it } from 'vitest';
 import type { ClipTokenizer } from '../core/clipTokenizer';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressEvent } from '../rpc/progress';
-import { TOY_CONFIG, toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import { TOY_CLIP, TOY_CONFIG, toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
 import { generateVideo } from './generateVideo';
 
-interface RunCase { name: string; request: GenerateRequest; anivv1: boolean; image_rgb: number[] | null; latents: number[]; latents_shape: number[] }
+interface RunCase {
+  name: string; request: GenerateRequest; anivv1: boolean; refnet: boolean;
+  image_rgb: number[] | null; refer_rgb: number[] | null; ip_rgb: number[] | null; latents: number[]; latents_shape: number[];
+}
 const golden = JSON.parse(readFileSync(new URL('./__golden__/toy_run.json', import.meta.url), 'utf8')) as {
   texts: Record<string, number[]>;
   cases: RunCase[];
@@ -25,14 +28,17 @@ const tokenizer = {
 } as unknown as ClipTokenizer;
 
 function requestFor(c: RunCase): GenerateRequest {
-  if (!c.image_rgb) return { ...c.request };
   const { width: W, height: H } = c.request;
-  const rgba = new Uint8ClampedArray(W * H * 4);
-  for (let p = 0; p < W * H; p++) {
-    rgba.set(c.image_rgb.slice(p * 3, p * 3 + 3), p * 4);
-    rgba[p * 4 + 3] = 255;
-  }
-  return { ...c.request, image: { width: W, height: H, rgba } };
+  const image = (rgb: number[] | null) => {
+    if (!rgb) return undefined;
+    const rgba = new Uint8ClampedArray(W * H * 4);
+    for (let p = 0; p < W * H; p++) {
+      rgba.set(rgb.slice(p * 3, p * 3 + 3), p * 4);
+      rgba[p * 4 + 3] = 255;
+    }
+    return { width: W, height: H, rgba };
+  };
+  return { ...c.request, image: image(c.image_rgb), referImage: image(c.refer_rgb), ipAdapterImage: image(c.ip_rgb) };
 }
 
 describe('generateVideo whole run (toy networks vs the PyTorch reference pipeline)', () => {
@@ -41,8 +47,8 @@ describe('generateVideo whole run (toy networks vs the PyTorch reference pipelin
       const calls: UnetCall[] = [];
       const spatial: UnetCall[] = [];
       const events: ProgressEvent[] = [];
-      const cfg = { ...TOY_CONFIG, frameIndexUsesMotionSpeed: c.anivv1 };
-      const out = await generateVideo(toyNetworks(calls, spatial), tokenizer, cfg, requestFor(c), (e) => events.push(e));
+      const cfg = { ...TOY_CONFIG, frameIndexUsesMotionSpeed: c.anivv1, ...(c.refnet ? { unetConditioning: true, clipImage: TOY_CLIP, ipAdapterTokens: 2 } : {}) };
+      const out = await generateVideo(toyNetworks(calls, spatial, c.refnet), tokenizer, cfg, requestFor(c), (e) => events.push(e));
       expect(out.latents.shape).toEqual(c.latents_shape);
       let maxDiff = 0;
       out.latents.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - c.latents[i]))));
@@ -64,6 +70,9 @@ describe('generateVideo whole run (toy networks vs the PyTorch reference pipelin
       } else {
         expect(spatial.length).toBe(0);
       }
+      // referencenet families: every UNet call gets the same conditioning object of the run phase
+      if (c.refnet) expect([...calls, ...spatial].every((x) => x.conditioning && x.conditioning.ipTokens.shape[0] === 2)).toBe(true);
+      else expect([...calls, ...spatial].every((x) => !x.conditioning)).toBe(true);
       if (c.anivv1) expect(calls[0].frameIndex).toEqual(calls[0].frameIndex.map((_, j) => Math.trunc(j * r.motionSpeed)));
     });
   }
