@@ -81,6 +81,25 @@ describe('generator service on the tiny pack (wasm in Node)', () => {
     await expect(svc.loadPack(MANIFEST, {}, () => {})).rejects.toMatchObject({ code: 'pack-corrupt', message: expect.stringMatching(/unet\.onnx\.data/) });
   }, 120_000);
 
+  it("refuses first-frame generate/redraw on a pack without unet_spatial as pack-incompatible", async () => {
+    // The manifest as a pack without the spatial UNet has it (whatever the bundled pack has today).
+    const svc = createGeneratorService({
+      ort,
+      sourceFor: () => fsSource((path, bytes) => {
+        if (path !== 'manifest.json') return bytes;
+        const m = JSON.parse(new TextDecoder().decode(bytes)) as { graphs: Record<string, unknown> };
+        delete m.graphs.unet_spatial;
+        return new TextEncoder().encode(JSON.stringify(m));
+      }),
+    });
+    await svc.loadPack(MANIFEST, {}, () => {});
+    const { image: _omit, ...noImage } = request(1);
+    void _omit;
+    await expect(svc.generate({ ...noImage, firstFrame: 'generate' }, () => {})).rejects.toMatchObject({ code: 'pack-incompatible', message: expect.stringMatching(/unet_spatial/) });
+    await expect(svc.generate({ ...request(1), firstFrame: 'redraw' }, () => {})).rejects.toMatchObject({ code: 'pack-incompatible', message: expect.stringMatching(/redraw the first frame/) });
+    await svc.dispose();
+  }, 120_000);
+
   it('refuses to generate before a pack is loaded', async () => {
     const svc = createGeneratorService({ ort, sourceFor: () => fsSource() });
     await expect(svc.generate(request(1), () => {})).rejects.toMatchObject({ code: 'pack-missing' });
