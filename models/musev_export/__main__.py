@@ -17,10 +17,18 @@ def main(argv=None) -> int:
     from .checkpoints import add_arguments
 
     add_arguments(ckpt)
+    from . import tree
+
+    tree.add_arguments(sub.add_parser("tree", help="one browser pack per family from a MuseV checkpoint tree (models/README.md)"))
+    tree.add_optimize_arguments(sub.add_parser("optimize", help="post-process an existing pack (fp16, int8, MHA, shards)"))
     args = ap.parse_args(argv)
 
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     torch.manual_seed(0)
+    if args.cmd == "tree":
+        return tree.run(args)
+    if args.cmd == "optimize":
+        return tree.run_optimize(args)
     started = time.time()
     from .pack_writer import write_pack
 

@@ -48,7 +48,9 @@ def plan_shards(sizes: List[int], shard_bytes: int, align: int = ALIGN) -> List[
 
 
 def shard_names(graph: str, count: int) -> List[str]:
-    return [f"{graph}.onnx.data"] if count <= 1 else [f"{graph}.onnx.data.{i}" for i in range(count)]
+    if count == 0:
+        return []
+    return [f"{graph}.onnx.data"] if count == 1 else [f"{graph}.onnx.data.{i}" for i in range(count)]
 
 
 TensorKey = Tuple[int, Tuple[int, ...], str]  # (data type, dims, sha256 of the bytes)
