@@ -227,6 +227,37 @@ def first_frame(nets: Nets, req, E1, g, x0=None, cond=None):
                    req["wIndNoise"], cond, skip_temporal=True)
 
 
+class _JitterModule:
+    def __init__(self, f, jitter):
+        self.f, self.jitter = f, jitter
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __call__(self, *a, **k):
+        out = self.f(*a, **k)
+        if isinstance(out, tuple):  # ReferenceNet: (features, mid)
+            return [self.jitter(t) for t in out[0]], self.jitter(out[1])
+        return self.jitter(out)
+
+
+class _JitterVae:
+    def __init__(self, vae, jitter):
+        self.vae, self.jitter = vae, jitter
+
+    def encode_mean(self, x):
+        return self.jitter(self.vae.encode_mean(x))
+
+    def decode(self, z):
+        return self.jitter(self.vae.decode(z))
+
+
+def jittered(nets: Nets, jitter: Jitter) -> Nets:
+    j = lambda m: _JitterModule(m, jitter) if m is not None else None  # noqa: E731
+    return Nets(nets.text_encoder, _JitterVae(nets.vae, jitter), j(nets.unet), nets.scaling, j(nets.referencenet),
+                j(nets.image_proj), j(nets.clip_vision), nets.clip, nets.anivv1)
+
+
 @dataclass
 class RunOutput:
     latents: torch.Tensor  # kept latents of all shots, (1, 4, F, h, w)
@@ -235,9 +266,27 @@ class RunOutput:
     extra: Dict[str, torch.Tensor] = field(default_factory=dict)
 
 
+class Jitter:
+    """Float32-noise-sized changes (relative `rel` of each tensor's max |value|) added to every network
+    output of a run: UNet predictions, ReferenceNet features, IP tokens, VAE means. Running a case
+    with and without it measures how far the run's own result moves under the op-order differences
+    any other float32 implementation has: tiny random-weight models fed latents of ~100 are chaotic."""
+
+    def __init__(self, rel: float = 2e-6, seed: int = 1):
+        self.rel = rel
+        self.g = torch.Generator().manual_seed(seed)
+
+    def __call__(self, t: torch.Tensor) -> torch.Tensor:
+        return t + self.rel * t.abs().max() * torch.randn(t.shape, generator=self.g)
+
+
 @torch.no_grad()
-def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = None, image=None, refer=None, ip=None) -> RunOutput:
-    """run_pipe_text2video. req: GenerateRequest-like dict (+ 'scheduler'); images: {tensor, u8}."""
+def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = None, image=None, refer=None, ip=None,
+        jitter: Optional[Jitter] = None) -> RunOutput:
+    """run_pipe_text2video. req: GenerateRequest-like dict (+ 'scheduler'); images: {tensor, u8}.
+    jitter: perturb every network output (see Jitter)."""
+    nets = jittered(nets, jitter) if jitter is not None else nets
+    cond_of = conditioning
     g = torch.Generator().manual_seed(req["seed"])
     mode = req.get("firstFrame", "image")
     do_cfg = req["guidanceScale"] > 1
@@ -248,7 +297,7 @@ def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = Non
         redraw = mode == "redraw"
         ff_refer = refer or (image if redraw else None)
         ff_ip = ip or (image if redraw else None)
-        ff_cond = conditioning(nets, ff_refer, ff_ip, E1, req.get("ipAdapterScale", 1.0)) if refnet else None
+        ff_cond = cond_of(nets, ff_refer, ff_ip, E1, req.get("ipAdapterScale", 1.0)) if refnet else None
         C = first_frame(nets, req, E1, g, x0=C if redraw else None, cond=ff_cond)
         frame0 = decode_frame(nets, C[:, :, 0])
         as_image = {"tensor": frame0 * 255.0 / 255.0 * 2 - 1, "u8": (frame0[0].permute(1, 2, 0).numpy() * 255.0).astype(np.uint8)}
@@ -256,7 +305,7 @@ def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = Non
         ip = as_image if redraw else (ip or as_image)
     refer = refer or image
     ip = ip or image
-    cond = conditioning(nets, refer, ip, E, req.get("ipAdapterScale", 1.0)) if refnet else None
+    cond = cond_of(nets, refer, ip, E, req.get("ipAdapterScale", 1.0)) if refnet else None
     kept = []
     C0 = C
     noise_type = req.get("noiseType", "video_fusion")

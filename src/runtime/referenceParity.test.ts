@@ -24,6 +24,8 @@ interface Case {
   request: GenerateRequest;
   latents: F32;
   cond0: F32;
+  /** How far the reference's own result moves when every network output changes by float32 noise (2e-6 relative). */
+  sensitivity: number;
   image?: Img;
   referImage?: Img;
   ipAdapterImage?: Img;
@@ -91,11 +93,16 @@ for (const [family, packId] of suites) {
         const ref = floats(c.latents);
         const diff = maxAbsDiff(out.latents.data, ref);
         const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        console.log(`${packId}: ${c.name}: max |latents − reference| = ${diff.toExponential(2)} (max |latent| ${scale.toFixed(1)})`);
-        // 1e-3 per 10 units of latent magnitude: the random-weight UNets never denoise, so latents grow
-        // from σ_max·n ≈ 15 to ~65, where float32 op-order differences (UNet call ~4e-6, × Δσ, × CFG)
-        // accumulate to ~2e-3 (3e-5 relative).
-        expect(diff).toBeLessThan(1e-3 * Math.max(1, scale / 10));
+        console.log(
+          `${packId}: ${c.name}: max |latents − reference| = ${diff.toExponential(2)} ` +
+            `(max |latent| ${scale.toFixed(1)}; the reference's own change under float32 noise: ${c.sensitivity.toExponential(2)})`,
+        );
+        // The random-weight UNets never denoise: latents grow from σ_max·n ≈ 15 to 65 (musev) or ~200
+        // (referencenet), and the clean cond frame enters every UNet call unscaled, so float32 op-order
+        // differences (one UNet call: ~4e-6) are amplified. golden.py measures that amplification:
+        // `sensitivity` = how far the reference moves when every network output is jittered by 2e-6
+        // (relative). Bound: 1e-3 per 10 units of latent magnitude, or 5× the reference's own movement.
+        expect(diff).toBeLessThan(Math.max(1e-3 * Math.max(1, scale / 10), 5 * c.sensitivity));
         expect(out.frames.length).toBe(c.latents.shape[2]);
       }, 240_000);
     }
