@@ -11,7 +11,7 @@ MuseV then re-creates norm2 itself with the LayerNorm default eps = 1e-5. We rep
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 from torch import nn
@@ -37,10 +37,22 @@ def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, head
     return reshape0(out.transpose(-2, -3), keep + [channels])
 
 
-class Attention(nn.Module):
-    """diffusers `Attention` parameters: to_q/to_k/to_v (bias configurable), to_out.0 (+bias)."""
+class IPContext(NamedTuple):
+    """attn2 conditioning of the referencenet families: text tokens (B, S, D), IP-Adapter tokens
+    (B, L, D) and the scale (1,) of the decoupled image branch."""
 
-    def __init__(self, query_dim: int, heads: int, context_dim: Optional[int] = None, qkv_bias: bool = False):
+    text: torch.Tensor
+    ip_tokens: torch.Tensor
+    ip_scale: torch.Tensor
+
+
+class Attention(nn.Module):
+    """diffusers `Attention` parameters: to_q/to_k/to_v (bias configurable), to_out.0 (+bias); with
+    `ip_dim`, MuseV's IPAttention extras to_k_ip / to_v_ip (Linear(ip_dim, C), no bias)."""
+
+    def __init__(
+        self, query_dim: int, heads: int, context_dim: Optional[int] = None, qkv_bias: bool = False, ip_dim: Optional[int] = None
+    ):
         super().__init__()
         context_dim = context_dim or query_dim
         self.heads = heads
@@ -49,6 +61,10 @@ class Attention(nn.Module):
         self.to_k = nn.Linear(context_dim, query_dim, bias=qkv_bias)
         self.to_v = nn.Linear(context_dim, query_dim, bias=qkv_bias)
         self.to_out = nn.ModuleList([nn.Linear(query_dim, query_dim), nn.Identity()])  # .1 = Dropout
+        self.has_ip = ip_dim is not None
+        if self.has_ip:
+            self.to_k_ip = nn.Linear(ip_dim, query_dim, bias=False)
+            self.to_v_ip = nn.Linear(ip_dim, query_dim, bias=False)
 
     def attend(self, q, k, v) -> torch.Tensor:
         return self.to_out[0](multi_head_attention(q, k, v, self.heads, self.channels))
@@ -77,6 +93,44 @@ class Attention(nn.Module):
         k = self.to_k(context).index_select(0, fi.batch_rows)
         v = self.to_v(context).index_select(0, fi.batch_rows)
         return self.attend(self.to_q(x), k, v)
+
+    def ip_cross_attention(self, x: torch.Tensor, ctx: IPContext, fi: FrameInfo) -> torch.Tensor:
+        """MuseV's T2IReferencenetIPAdapterXFormersAttnProcessor (IP-Adapter decoupled cross attention):
+        to_out(Attn(q, K_text, V_text) + ip_scale * Attn(q, to_k_ip(P), to_v_ip(P))), P repeated per
+        frame like the text. ip_scale = 0 is MuseV's "no IP image" (the branch is skipped there)."""
+        q = self.to_q(x)
+        k = self.to_k(ctx.text).index_select(0, fi.batch_rows)
+        v = self.to_v(ctx.text).index_select(0, fi.batch_rows)
+        k_ip = self.to_k_ip(ctx.ip_tokens).index_select(0, fi.batch_rows)
+        v_ip = self.to_v_ip(ctx.ip_tokens).index_select(0, fi.batch_rows)
+        h = multi_head_attention(q, k, v, self.heads, self.channels)
+        h_ip = multi_head_attention(q, k_ip, v_ip, self.heads, self.channels)
+        return self.to_out[0](h + ctx.ip_scale * h_ip)
+
+    def plain_cross_attention(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """x: (B, N, C), context: (B, S, D) with the same batch (2D UNets: ReferenceNet)."""
+        return self.attend(self.to_q(x), self.to_k(context), self.to_v(context))
+
+
+class ReferEmbFuseAttention(Attention):
+    """MuseV's ReferEmbFuseAttention (musev/models/attention_processor.py): fuses one ReferenceNet
+    feature map into the UNet's (B*T, C, h, w) latents. No norm; q/k/v without bias, to_out with
+    bias; residual connection:
+
+        x <- x + to_out(Attn(Q = to_q(x), K/V = to_k/to_v([ref tokens ; own tokens])))
+
+    ref: (B, C, h', w'), one reference image per batch item, its h'*w' tokens shared by every
+    frame of that item (MuseV repeats them per frame). to_k/to_v have no bias, so the ref part is
+    projected once per batch item and gathered per frame.
+    """
+
+    def forward(self, x: torch.Tensor, ref: torch.Tensor, fi: FrameInfo) -> torch.Tensor:
+        tokens = reshape0(x, [0, 0, -1]).transpose(1, 2)  # (B*T, hw, C)
+        ref_tokens = reshape0(ref, [0, 0, -1]).transpose(1, 2)  # (B, h'w', C)
+        k = torch.cat([self.to_k(ref_tokens).index_select(0, fi.batch_rows), self.to_k(tokens)], dim=1)
+        v = torch.cat([self.to_v(ref_tokens).index_select(0, fi.batch_rows), self.to_v(tokens)], dim=1)
+        out = self.attend(self.to_q(tokens), k, v)
+        return out.transpose(1, 2).reshape_as(x) + x
 
 
 class GEGLU(nn.Module):
@@ -107,25 +161,34 @@ class BasicTransformerBlock(nn.Module):
     """norm1 -> attn1 -> norm2 -> attn2 -> norm3 -> GEGLU ff, each with a residual.
 
     kind='spatial': attn1 = parameter-free reference attention (cond frame 0), attn2 = cross
-    attention on encoder_hidden_states (context_dim). kind='temporal': attn1 and attn2 are both
+    attention on encoder_hidden_states (context_dim); with `ip_dim` attn2 is the IP-Adapter
+    decoupled cross attention and `context` an IPContext. kind='temporal': attn1 and attn2 are both
     self-attention over the sequence (double_self_attention); x is (B, H*W, T, C).
+    kind='image' (ReferenceNet2D, no frames): attn1 = plain self-attention, attn2 = cross attention.
     """
 
-    def __init__(self, dim: int, heads: int, kind: str, context_dim: Optional[int] = None):
+    def __init__(self, dim: int, heads: int, kind: str, context_dim: Optional[int] = None, ip_dim: Optional[int] = None):
         super().__init__()
-        assert kind in ("spatial", "temporal")
+        assert kind in ("spatial", "temporal", "image")
+        assert ip_dim is None or kind == "spatial"
         self.kind = kind
         self.norm1 = nn.LayerNorm(dim, eps=NORM1_EPS)
         self.attn1 = Attention(dim, heads)
         self.norm2 = nn.LayerNorm(dim, eps=NORM2_EPS)
-        self.attn2 = Attention(dim, heads, context_dim if kind == "spatial" else None)
+        self.attn2 = Attention(dim, heads, context_dim if kind != "temporal" else None, ip_dim=ip_dim)
         self.norm3 = nn.LayerNorm(dim, eps=NORM3_EPS)
         self.ff = FeedForward(dim)
 
-    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None, fi: Optional[FrameInfo] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context=None, fi: Optional[FrameInfo] = None) -> torch.Tensor:
         if self.kind == "spatial":
             x = self.attn1.reference_attention(self.norm1(x), fi) + x
-            x = self.attn2.cross_attention(self.norm2(x), context, fi) + x
+            if self.attn2.has_ip:
+                x = self.attn2.ip_cross_attention(self.norm2(x), context, fi) + x
+            else:
+                x = self.attn2.cross_attention(self.norm2(x), context, fi) + x
+        elif self.kind == "image":
+            x = self.attn1.self_attention(self.norm1(x)) + x
+            x = self.attn2.plain_cross_attention(self.norm2(x), context) + x
         else:
             x = self.attn1.self_attention(self.norm1(x)) + x
             x = self.attn2.self_attention(self.norm2(x)) + x

@@ -42,12 +42,14 @@ class FrameInfo:
     num_frames: T (traced when exporting); bt_shape: int64 [-1, T] (prefix of reshapes that split
     B*T); batch_rows: int64 (B*T,), the batch item of every folded row (b-major, = row // T);
     cond_rows: int64 (B*T,), the row of the cond frame (frame 0) of the same batch item.
+    rows: int64 arange(B*T).
     """
 
     num_frames: object
     bt_shape: torch.Tensor
     batch_rows: torch.Tensor
     cond_rows: torch.Tensor
+    rows: torch.Tensor = None  # arange(B*T)
 
     @staticmethod
     def from_sample(sample: torch.Tensor) -> "FrameInfo":
@@ -60,7 +62,14 @@ class FrameInfo:
             bt_shape=torch.cat([torch.tensor([-1], dtype=torch.int64), shp[2:3]]),
             batch_rows=batch_rows,
             cond_rows=batch_rows * t,
+            rows=rows,
         )
+
+    def not_cond_rows(self) -> torch.Tensor:
+        """float (B*T, 1): 0 on the cond frame's rows (frame 0 of each batch item) when T > 1, else 1
+        (MuseV zeroes the cond frame's time embedding only when num_frames > 1)."""
+        keep = (self.rows != self.cond_rows) | (self.bt_shape[1:2] == 1)
+        return keep.to(torch.float32)[:, None]
 
     def split_frames(self, x: torch.Tensor, c: int) -> torch.Tensor:
         """(B*T, C, H, W) -> (B, T, C, H*W); c = C as a Python int (the module knows it)."""

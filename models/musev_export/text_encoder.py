@@ -36,7 +36,9 @@ class CLIPAttention(nn.Module):
         q = (self.q_proj(x) * (1.0 / math.sqrt(d))).reshape(n, l, self.heads, d).transpose(1, 2)
         k = self.k_proj(x).reshape(n, l, self.heads, d).transpose(1, 2)
         v = self.v_proj(x).reshape(n, l, self.heads, d).transpose(1, 2)
-        scores = torch.matmul(q, k.transpose(-1, -2)) + causal_mask
+        scores = torch.matmul(q, k.transpose(-1, -2))
+        if causal_mask is not None:  # None: the CLIP vision tower (no mask)
+            scores = scores + causal_mask
         out = torch.matmul(scores.softmax(dim=-1), v).transpose(1, 2).reshape(n, l, c)
         return self.out_proj(out)
 
@@ -44,12 +46,15 @@ class CLIPAttention(nn.Module):
 class CLIPMLP(nn.Module):
     def __init__(self, dim: int, inner: int, act: str):
         super().__init__()
-        if act != "quick_gelu":
-            raise ValueError(f"hidden_act {act!r} is not supported (SD1.5 CLIP uses quick_gelu)")
+        if act not in ("quick_gelu", "gelu"):
+            raise ValueError(f"hidden_act {act!r} is not supported (CLIP uses quick_gelu or gelu)")
+        self.act = act
         self.fc1 = nn.Linear(dim, inner)
         self.fc2 = nn.Linear(inner, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.act == "gelu":  # exact (erf) GELU: OpenCLIP ViT-H/14 (IP-Adapter image encoder)
+            return self.fc2(nn.functional.gelu(self.fc1(x)))
         return self.fc2(quick_gelu(self.fc1(x)))
 
 

@@ -40,14 +40,20 @@ class TimestepEmbedding(nn.Module):
 
 
 class ResnetBlock2D(nn.Module):
-    """diffusers ResnetBlock2D, time_embedding_norm 'default', skip_time_act False (musev).
+    """diffusers ResnetBlock2D, time_embedding_norm 'default'.
 
     temb is (1 or B*T, temb_channels): MuseV repeats one embedding per frame; broadcasting a
-    single row is identical because t is shared by every batch item and frame.
+    single row is identical because t is shared by every batch item and frame. skip_time_act
+    (referencenet families' resnet_2d_skip_time_act): the caller has applied SiLU already, the
+    block feeds temb straight into time_emb_proj.
     """
 
-    def __init__(self, cin: int, cout: int, temb_channels: int, groups: int, eps: float, output_scale_factor: float = 1.0):
+    def __init__(
+        self, cin: int, cout: int, temb_channels: int, groups: int, eps: float, output_scale_factor: float = 1.0,
+        skip_time_act: bool = False,
+    ):
         super().__init__()
+        self.skip_time_act = skip_time_act
         self.norm1 = group_norm(cin, groups, eps)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.time_emb_proj = nn.Linear(temb_channels, cout)
@@ -58,7 +64,7 @@ class ResnetBlock2D(nn.Module):
 
     def forward(self, x: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
         h = self.conv1(F.silu(self.norm1(x)))
-        h = h + self.time_emb_proj(F.silu(temb))[:, :, None, None]
+        h = h + self.time_emb_proj(temb if self.skip_time_act else F.silu(temb))[:, :, None, None]
         h = self.conv2(F.silu(self.norm2(h)))
         if self.conv_shortcut is not None:
             x = self.conv_shortcut(x)

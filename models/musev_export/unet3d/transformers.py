@@ -12,16 +12,19 @@ from ..shapes import FrameInfo, reshape0
 
 class Transformer2DModel(nn.Module):
     """GroupNorm(eps 1e-6) -> proj_in (1x1 conv) -> BasicTransformerBlock (reference attn1 +
-    cross attn2 + GEGLU) -> proj_out (1x1 conv) -> + residual. Input (B*T, C, H, W)."""
+    cross attn2 + GEGLU) -> proj_out (1x1 conv) -> + residual. Input (B*T, C, H, W).
 
-    def __init__(self, c: int, heads: int, context_dim: int, groups: int):
+    kind='image' (ReferenceNet2D): plain self-attention attn1, x (B, C, H, W), no FrameInfo.
+    ip_dim: IP-Adapter to_k_ip/to_v_ip in attn2 (context is then an IPContext)."""
+
+    def __init__(self, c: int, heads: int, context_dim: int, groups: int, kind: str = "spatial", ip_dim=None):
         super().__init__()
         self.norm = group_norm(c, groups, 1e-6)
         self.proj_in = nn.Conv2d(c, c, 1)
-        self.transformer_blocks = nn.ModuleList([BasicTransformerBlock(c, heads, "spatial", context_dim)])
+        self.transformer_blocks = nn.ModuleList([BasicTransformerBlock(c, heads, kind, context_dim, ip_dim)])
         self.proj_out = nn.Conv2d(c, c, 1)
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor, fi: FrameInfo) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context, fi: FrameInfo = None) -> torch.Tensor:
         t = reshape0(self.proj_in(self.norm(x)), [0, 0, -1]).transpose(1, 2)  # (B*T, HW, C)
         for blk in self.transformer_blocks:
             t = blk(t, context, fi)
