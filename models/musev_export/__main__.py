@@ -13,6 +13,7 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     tiny = sub.add_parser("tiny", help="write the tiny random-weights demo pack")
     tiny.add_argument("--out", required=True, help="pack folder (replaced)")
+    tiny.add_argument("--family", default="musev", choices=("musev", "musev_referencenet"), help="which tiny preset (default musev)")
     ckpt = sub.add_parser("checkpoints", help="export a pack from MuseV / SD1.5 checkpoint folders")
     from .checkpoints import add_arguments
 
@@ -33,9 +34,9 @@ def main(argv=None) -> int:
     from .pack_writer import write_pack
 
     if args.cmd == "tiny":
-        from .presets import TINY_PACK, tiny_models
+        from .presets import TINY_PRESETS, tiny_models
 
-        manifest, files = write_pack(tiny_models(), args.out, TINY_PACK)
+        manifest, files = write_pack(tiny_models(args.family), args.out, TINY_PRESETS[args.family])
     else:
         from .checkpoints import pack_from_args
 

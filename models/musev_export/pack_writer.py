@@ -13,13 +13,26 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from .export import export_all, graph_io
+from .clip_vision import CLIP_MEAN, CLIP_STD
+from .export import export_all, external_files, graph_io
 from .presets import DEFAULTS, SD15_EULER, Models
 from .schema_check import validate_manifest
 from .tokenizer_builder import BOS, EOS, merges_txt, vocab_json
+from .unet3d.model import architecture
 
-GRAPH_ORDER = ("text_encoder", "vae_encoder", "vae_decoder", "unet")
+CORE_GRAPHS = ("text_encoder", "vae_encoder", "vae_decoder", "unet")
+REFERENCENET_GRAPHS = ("referencenet", "image_proj", "clip_vision")
+GRAPH_ORDER = CORE_GRAPHS + ("unet_spatial",) + REFERENCENET_GRAPHS
 MAX_LENGTH = 77
+
+
+def graph_names(models: Models) -> tuple:
+    """Every pack gets the core graphs and unet_spatial (it shares unet.onnx.data, so it costs only
+    its graph file); the referencenet families add ReferenceNet, ImageProjModel and CLIP vision."""
+    names = CORE_GRAPHS + ("unet_spatial",)
+    if models.referencenet is not None:
+        names += REFERENCENET_GRAPHS
+    return names
 
 
 def file_ref(root: Path, rel: str) -> Dict[str, object]:
@@ -29,12 +42,25 @@ def file_ref(root: Path, rel: str) -> Dict[str, object]:
 
 def build_manifest(root: Path, models: Models, info: dict, scheduler: dict, defaults: dict) -> dict:
     graphs = {}
-    for name in GRAPH_ORDER:
+    for name in graph_names(models):
         ref = file_ref(root, f"{name}.onnx")
         io = graph_io(root / ref["file"])
-        graphs[name] = {**ref, "externalData": [file_ref(root, f"{name}.onnx.data")], **io}
+        graphs[name] = {**ref, "externalData": [file_ref(root, f) for f in external_files(root / ref["file"])], **io}
     vae_cfg, unet_cfg = models.vae.config, models.unet.config
     eos = models.vocab[EOS]
+    unet = {
+        "crossAttentionDim": unet_cfg["cross_attention_dim"],
+        "frameIndexUsesMotionSpeed": bool(unet_cfg.get("use_anivv1_cfg", False)),
+        "latentMultiple": 2 ** models.unet.num_upsamplers,
+    }
+    extra = {}
+    if models.referencenet is not None:
+        unet["ipAdapter"] = {
+            "tokens": models.image_proj.tokens,
+            "clipEmbeddingDim": models.image_proj.config["clip_embeddings_dim"],
+        }
+        unet["referenceNet"] = True
+        extra["clipVision"] = {"imageSize": models.clip_vision.config["image_size"], "mean": list(CLIP_MEAN), "std": list(CLIP_STD)}
     return {
         "format": "musev-web-pack",
         "formatVersion": 1,
@@ -55,11 +81,8 @@ def build_manifest(root: Path, models: Models, info: dict, scheduler: dict, defa
             "latentChannels": vae_cfg["latent_channels"],
             "downscale": 2 ** (len(vae_cfg["block_out_channels"]) - 1),
         },
-        "unet": {
-            "crossAttentionDim": unet_cfg["cross_attention_dim"],
-            "frameIndexUsesMotionSpeed": bool(unet_cfg.get("use_anivv1_cfg", False)),
-            "latentMultiple": 2 ** models.unet.num_upsamplers,
-        },
+        "unet": unet,
+        **extra,
         "defaults": dict(defaults),
     }
 
@@ -68,11 +91,21 @@ def write_pack(
     models: Models, out_dir: str | Path, info: dict, scheduler: dict = SD15_EULER, defaults: dict = DEFAULTS
 ) -> Tuple[dict, List[Tuple[str, int]]]:
     """Export everything into out_dir (replaced). Returns (manifest, [(file, bytes)])."""
+    if architecture(info["family"]) != models.unet.arch:
+        raise ValueError(f"family {info['family']!r} does not match the UNet config ({models.unet.arch} architecture)")
+    extras = (models.referencenet, models.image_proj, models.clip_vision)
+    if models.unet.arch == "musev_referencenet" and any(m is None for m in extras):
+        raise ValueError("the referencenet families need referencenet, image_proj and clip_vision models")
+    if models.unet.arch == "musev" and any(m is not None for m in extras):
+        raise ValueError("the musev family has no referencenet / image_proj / clip_vision")
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        export_all(models.text_encoder, models.vae, models.unet, work)
+        export_all(
+            models.text_encoder, models.vae, models.unet, work, names=graph_names(models),
+            referencenet=models.referencenet, image_proj=models.image_proj, clip_vision=models.clip_vision,
+        )
         (work / "tokenizer").mkdir()
         (work / "tokenizer" / "vocab.json").write_bytes(vocab_json(models.vocab))
         (work / "tokenizer" / "merges.txt").write_bytes(merges_txt(models.merges))

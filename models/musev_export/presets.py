@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
+from .clip_vision import CLIPVisionModelWithProjection, tiny_vision_config
 from .common import read_json
 from .corpus import corpus_text
+from .image_proj import ImageProjModel
 from .init_weights import init_random_
+from .referencenet import ReferenceNet2D
 from .text_encoder import CLIPTextModel, tiny_text_config
 from .tokenizer_builder import build_vocab, learn_merges
 from .unet3d import UNet3DConditionModel
@@ -48,7 +51,10 @@ DEFAULTS = {
     "negativePrompt": "",
 }
 
-TINY_SEEDS = {"text_encoder": 1001, "vae": 1002, "unet": 1003}
+TINY_SEEDS = {
+    "text_encoder": 1001, "vae": 1002, "unet": 1003,
+    "unet_referencenet": 1004, "referencenet": 1005, "image_proj": 1006, "clip_vision": 1007,
+}
 TINY_MERGES = 400
 
 
@@ -72,20 +78,51 @@ class Models:
     unet: UNet3DConditionModel
     vocab: Dict[str, int]
     merges: List[Tuple[str, str]]
+    # referencenet families only
+    referencenet: Optional[ReferenceNet2D] = None
+    image_proj: Optional[ImageProjModel] = None
+    clip_vision: Optional[CLIPVisionModelWithProjection] = None
 
 
-def tiny_models() -> Models:
+# ReferEmbFuseAttention has no norm and adds its output to the latents: with full-size random
+# to_out weights the 12 of them on the down path grow the activations ~80x by the mid block, the
+# attention logits reach ~1e4 and fp32 results become chaotic (0.2 off an fp64 run). MuseV zero-inits
+# these to_out layers for training; the tiny preset scales them by 0.2 (fp64 gap ~1e-5, the refer
+# features still move the output).
+REFER_OUT_GAIN = 0.2
+
+
+def refer_out_gains(unet: UNet3DConditionModel) -> Dict[str, float]:
+    return {k: REFER_OUT_GAIN for k in unet.state_dict() if "refer_emb_attns" in k and k.endswith("to_out.0.weight")}
+
+
+def tiny_models(family: str = "musev") -> Models:
+    """Tiny random models. family 'musev' (the demo pack) or 'musev_referencenet' (UNet with
+    IP-Adapter k/v and refer attentions + ReferenceNet + ImageProjModel + a tiny CLIP vision tower)."""
+    if family not in ("musev", "musev_referencenet"):
+        raise ValueError(f"no tiny preset for family {family!r}")
     merges = learn_merges(corpus_text(), TINY_MERGES)
     vocab = build_vocab(merges)
     unet_cfg = read_json(config_path("musev_unet"))
     vae_cfg = read_json(config_path("vae"))
     text_cfg = tiny_text_config(len(vocab), hidden=unet_cfg["cross_attention_dim"])
+    text_encoder = init_random_(CLIPTextModel(text_cfg).eval(), TINY_SEEDS["text_encoder"])
+    vae = init_random_(AutoencoderKL(vae_cfg).eval(), TINY_SEEDS["vae"])
+    if family == "musev":
+        unet = init_random_(UNet3DConditionModel(unet_cfg).eval(), TINY_SEEDS["unet"])
+        return Models(text_encoder, vae, unet, vocab, merges)
+    ref_unet_cfg = read_json(config_path("musev_referencenet_unet"))
+    refnet_cfg = read_json(config_path("musev_referencenet_referencenet"))
+    proj_cfg = {k: v for k, v in read_json(config_path("ip_adapter_image_proj")).items() if not k.startswith("_")}
+    vision_cfg = tiny_vision_config(proj_cfg["clip_embeddings_dim"])
+    unet = UNet3DConditionModel(ref_unet_cfg).eval()
     return Models(
-        text_encoder=init_random_(CLIPTextModel(text_cfg).eval(), TINY_SEEDS["text_encoder"]),
-        vae=init_random_(AutoencoderKL(vae_cfg).eval(), TINY_SEEDS["vae"]),
-        unet=init_random_(UNet3DConditionModel(unet_cfg).eval(), TINY_SEEDS["unet"]),
-        vocab=vocab,
-        merges=merges,
+        text_encoder, vae,
+        init_random_(unet, TINY_SEEDS["unet_referencenet"], out_gain=refer_out_gains(unet)),
+        vocab, merges,
+        referencenet=init_random_(ReferenceNet2D(refnet_cfg).eval(), TINY_SEEDS["referencenet"]),
+        image_proj=init_random_(ImageProjModel(proj_cfg).eval(), TINY_SEEDS["image_proj"]),
+        clip_vision=init_random_(CLIPVisionModelWithProjection(vision_cfg).eval(), TINY_SEEDS["clip_vision"]),
     )
 
 
@@ -102,3 +139,21 @@ TINY_PACK = {
     "randomWeights": True,
     "dtype": "float32",
 }
+
+TINY_REFERENCENET_PACK = {
+    "id": "tiny-musev-referencenet",
+    "version": "0.1.0",
+    "name": "Tiny demo, ReferenceNet + IP-Adapter (random weights)",
+    "description": (
+        "MuseV architecture (musev_referencenet family: UNet3D with reference attention on the first frame, "
+        "temporal conv + temporal attention, IP-Adapter cross attention and ReferenceNet fuse attentions; "
+        "ReferenceNet2D, IP-Adapter image projection and a CLIP vision tower) at toy sizes with seeded random "
+        "weights. It exercises the referencenet pipeline quickly; the pictures it makes are abstract noise "
+        "patterns, not video of a person."
+    ),
+    "family": "musev_referencenet",
+    "randomWeights": True,
+    "dtype": "float32",
+}
+
+TINY_PRESETS = {"musev": TINY_PACK, "musev_referencenet": TINY_REFERENCENET_PACK}

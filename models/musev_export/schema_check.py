@@ -1,5 +1,5 @@
 """A tiny JSON Schema (draft 2020-12) validator for the keywords models/pack_schema.json uses:
-type, const, enum, properties, required, additionalProperties (bool), items, minItems, minLength,
+type, const, enum, properties, required, additionalProperties (bool), items, minItems, maxItems, minLength,
 pattern, minimum, exclusiveMinimum, anyOf, $ref (local "#/$defs/..."). No jsonschema package is
 installed on the build machine; unknown keywords raise so the schema cannot silently outgrow this.
 """
@@ -13,7 +13,7 @@ from typing import Any, List
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "pack_schema.json"
 KNOWN = {
     "$schema", "$id", "title", "description", "$defs", "type", "const", "enum", "properties", "required",
-    "additionalProperties", "items", "minItems", "minLength", "pattern", "minimum", "exclusiveMinimum", "anyOf", "$ref",
+    "additionalProperties", "items", "minItems", "maxItems", "minLength", "pattern", "minimum", "exclusiveMinimum", "anyOf", "$ref",
 }
 
 
@@ -73,6 +73,8 @@ def validate(instance: Any, schema: dict, root: dict | None = None, path: str = 
     if isinstance(instance, list):
         if len(instance) < schema.get("minItems", 0):
             errors.append(f"{path}: needs at least {schema['minItems']} items")
+        if "maxItems" in schema and len(instance) > schema["maxItems"]:
+            errors.append(f"{path}: allows at most {schema['maxItems']} items")
         if "items" in schema:
             for i, item in enumerate(instance):
                 errors += validate(item, schema["items"], root, f"{path}[{i}]")

@@ -16,7 +16,7 @@ for p in (str(MODELS_DIR), str(Path(__file__).resolve().parent)):
 torch.set_num_threads(2)
 
 from musev_export.pack_writer import write_pack  # noqa: E402
-from musev_export.presets import TINY_PACK, tiny_models  # noqa: E402
+from musev_export.presets import TINY_PACK, TINY_REFERENCENET_PACK, tiny_models  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +35,22 @@ def tiny_pack(tiny, tmp_path_factory):
 @pytest.fixture(scope="session")
 def committed_pack_dir():
     return REPO / "public" / "packs" / "tiny-musev"
+
+
+@pytest.fixture(scope="session")
+def tiny_ref():
+    """The tiny musev_referencenet models (UNet3D, ReferenceNet2D, ImageProjModel, CLIP vision)."""
+    return tiny_models("musev_referencenet")
+
+
+@pytest.fixture(scope="session")
+def tiny_ref_pack(tiny_ref, tmp_path_factory):
+    """(pack_dir, manifest) of a fresh tiny-musev-referencenet export."""
+    out = tmp_path_factory.mktemp("packs") / "tiny-musev-referencenet"
+    manifest, _ = write_pack(tiny_ref, out, TINY_REFERENCENET_PACK)
+    return out, manifest
+
+
+@pytest.fixture(scope="session")
+def committed_ref_pack_dir():
+    return REPO / "public" / "packs" / "tiny-musev-referencenet"

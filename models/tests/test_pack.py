@@ -32,6 +32,7 @@ CONTRACT = {
         {"noise_pred": ("float32", ["batch", 4, "frames", "latent_height", "latent_width"])},
     ),
 }
+CONTRACT["unet_spatial"] = CONTRACT["unet"]  # same I/O; frame_index is accepted and unused
 
 
 def all_refs(manifest):
@@ -75,7 +76,10 @@ def test_manifest_matches_schema_and_files(tiny_pack):
     on_disk = {str(p.relative_to(pack)) for p in pack.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == listed
     for name, g in manifest["graphs"].items():
-        assert g["externalData"] == [{**g["externalData"][0], "file": f"{name}.onnx.data"}]
+        owner = "unet" if name == "unet_spatial" else name  # unet_spatial points into unet.onnx.data
+        assert g["externalData"] == [{**g["externalData"][0], "file": f"{owner}.onnx.data"}]
+    assert manifest["graphs"]["unet_spatial"]["externalData"] == manifest["graphs"]["unet"]["externalData"]
+    assert list(manifest["graphs"]) == ["text_encoder", "vae_encoder", "vae_decoder", "unet", "unet_spatial"]
 
 
 def test_manifest_fields(tiny_pack, tiny):

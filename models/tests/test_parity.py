@@ -73,3 +73,20 @@ def test_unet_parity(tiny, tiny_pack, batch, frames, h, w, seq, t):
         {"sample": sample.numpy(), "timestep": timestep.numpy(), "encoder_hidden_states": context.numpy(), "frame_index": frame_index.numpy()},
     )["noise_pred"]
     _check(f"unet b{batch} t{frames} {h}x{w} seq{seq}", ref, out)
+
+
+def test_unet_spatial_parity(tiny, tiny_pack):
+    """unet_spatial (T = 1, first-frame generation) against the UNet run with skip_temporal=True."""
+    pack, _ = tiny_pack
+    g = torch.Generator().manual_seed(7)
+    sample = torch.randn(2, 4, 1, 16, 24, generator=g)
+    timestep = torch.tensor([964.55], dtype=torch.float32)
+    context = torch.randn(2, 12, tiny.unet.config["cross_attention_dim"], generator=g)
+    frame_index = torch.zeros(1, dtype=torch.int64)
+    with torch.no_grad():
+        ref = tiny.unet(sample, timestep, context, frame_index, skip_temporal=True)
+    out = run_onnx(
+        pack / "unet_spatial.onnx",
+        {"sample": sample.numpy(), "timestep": timestep.numpy(), "encoder_hidden_states": context.numpy(), "frame_index": frame_index.numpy()},
+    )["noise_pred"]
+    _check("unet_spatial b2 t1 16x24", ref, out)
