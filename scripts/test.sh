@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-for mod in torch:python3-torch onnx:python3-onnx pytest:python3-pytest numpy:python3-numpy; do
+for mod in torch:python3-torch onnx:python3-onnx pytest:python3-pytest numpy:python3-numpy PIL:python3-pil; do
   /usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null || need_apt+=("${mod##*:}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
