@@ -1,6 +1,6 @@
 /**
- * No compute node of the demo pack falls back to the CPU in an onnxruntime-web/webgpu session
- * (Chromium + SwiftShader via --enable-unsafe-webgpu), for the committed pack and for the
+ * No compute node of the demo packs falls back to the CPU in an onnxruntime-web/webgpu session
+ * (Chromium + SwiftShader via --enable-unsafe-webgpu), for every committed pack (public/packs/*) and for the
  * exporter's post-processed variants (MultiHeadAttention, int8 weights; fp16 only where the
  * adapter has shader-f16, which SwiftShader lacks).
  *
@@ -26,11 +26,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtureDir = join(root, 'test-results', 'e2e-placement');
 const python = process.env.MUSEV_PYTHON ?? '/usr/bin/python3';
 
-/** Ops ORT may run on the CPU for shape arithmetic (never allowed on float tensors). */
+/**
+ * Ops ORT may run on the CPU for shape arithmetic and integer/bool index logic (e.g. the
+ * referencenet UNet's cond-frame row mask: Range -> Equal -> Not/Or over frame rows). Never
+ * allowed when the node produces a float tensor.
+ */
 const SHAPE_OPS = new Set([
   'Shape', 'Size', 'Gather', 'GatherElements', 'Unsqueeze', 'Squeeze', 'Concat', 'Slice', 'Cast', 'Reshape',
-  'ConstantOfShape', 'Range', 'Equal', 'Where', 'Expand', 'Identity', 'Mul', 'Add', 'Sub', 'Div', 'Floor',
-  'Ceil', 'Max', 'Min', 'ReduceProd', 'Neg', 'Not', 'Less', 'Greater', 'Constant',
+  'ConstantOfShape', 'Range', 'Where', 'Expand', 'Identity', 'Mul', 'Add', 'Sub', 'Div', 'Mod', 'Floor',
+  'Ceil', 'Max', 'Min', 'ReduceProd', 'Neg', 'Constant',
+  'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor',
 ]);
 
 interface GraphFixture {
