@@ -8,7 +8,8 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressEvent } from '../rpc/progress';
-import { createGeneratorService } from './generatorService';
+import { createGeneratorService, fitBackendToPack } from './generatorService';
+import type { PackManifest } from '../packs/manifest';
 import type { PackSource } from './packSource';
 
 const packDir = fileURLToPath(new URL('../../public/packs/tiny-musev/', import.meta.url));
@@ -103,5 +104,23 @@ describe('generator service on the tiny pack (wasm in Node)', () => {
   it('refuses to generate before a pack is loaded', async () => {
     const svc = createGeneratorService({ ort, sourceFor: () => fsSource() });
     await expect(svc.generate(request(1), () => {})).rejects.toMatchObject({ code: 'pack-missing' });
+  });
+});
+
+describe('fitBackendToPack', () => {
+  const gpu = { info: { backend: 'webgpu' as const, shaderF16: false }, device: undefined };
+  const manifest = (dtype: 'float16' | 'float32') => ({ name: 'P', dtype }) as unknown as PackManifest;
+  it('keeps WebGPU for fp32 packs and for fp16 packs on shader-f16 adapters', () => {
+    expect(fitBackendToPack(gpu, manifest('float32'), 'auto')).toBe(gpu);
+    const f16 = { info: { backend: 'webgpu' as const, shaderF16: true } };
+    expect(fitBackendToPack(f16, manifest('float16'), 'auto')).toBe(f16);
+  });
+  it('falls back to wasm for an fp16 pack without shader-f16, and says why', () => {
+    const r = fitBackendToPack(gpu, manifest('float16'), 'auto');
+    expect(r.info.backend).toBe('wasm');
+    expect(r.info.reason).toMatch(/fp16.*shader-f16/);
+  });
+  it('refuses an explicit WebGPU choice for an fp16 pack without shader-f16', () => {
+    expect(() => fitBackendToPack(gpu, manifest('float16'), 'webgpu')).toThrow(/Choose the wasm backend/);
   });
 });

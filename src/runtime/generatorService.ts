@@ -7,9 +7,10 @@ import { CancelledError, generateVideo } from '../pipeline/generateVideo';
 import { requestProblems } from '../pipeline/validateRequest';
 import { appError, toAppError } from '../rpc/errors';
 import type { BackendInfo, GenerateRequest, GeneratorApi, LoadOptions, PackSummary } from '../rpc/generatorApi';
+import type { PackManifest } from '../packs/manifest';
 import type { ProgressCallback } from '../rpc/progress';
 import { checkBackendParity } from './backendParity';
-import { loadPack, type LoadedPack } from './loadPack';
+import { loadPack, readManifest, type LoadedPack } from './loadPack';
 import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
 import type { WebGpuProbe } from './webgpuDevice';
@@ -40,6 +41,21 @@ function packProblem(pack: LoadedPack, r: GenerateRequest): string | undefined {
   return undefined;
 }
 
+/**
+ * fp16 packs need the adapter feature `shader-f16` (without it onnxruntime's WebGPU EP refuses
+ * the graphs): on such an adapter 'auto' falls back to wasm, an explicit 'webgpu' is an error.
+ */
+export function fitBackendToPack(
+  chosen: { info: BackendInfo; device?: GPUDevice },
+  manifest: PackManifest,
+  requested: LoadOptions['backend'],
+): { info: BackendInfo; device?: GPUDevice } {
+  if (chosen.info.backend !== 'webgpu' || manifest.dtype !== 'float16' || chosen.info.shaderF16) return chosen;
+  const why = `The model pack "${manifest.name}" is fp16 and this GPU has no shader-f16 support.`;
+  if (requested === 'webgpu') throw appError('webgpu-unavailable', `${why} Choose the wasm backend, or an fp32 pack.`);
+  return { info: { ...chosen.info, backend: 'wasm', reason: `${why} Running on wasm instead.` } };
+}
+
 export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
   let probe: Promise<WebGpuProbe> | undefined;
   let loaded: { key: string; pack: LoadedPack; backend: BackendInfo; source: PackSource } | undefined;
@@ -60,13 +76,14 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
     loadPack(manifestUrl, options, onProgress) {
       return asAppError(async () => {
         onProgress({ type: 'stage', stage: 'load-pack' });
-        const { info, device } = await chooseBackend(options);
+        const source = deps.sourceFor(manifestUrl);
+        const manifest = await readManifest(source);
+        const { info, device } = fitBackendToPack(await chooseBackend(options), manifest, options.backend);
         const key = `${manifestUrl}|${info.backend}`;
         if (loaded?.key !== key) {
           await loaded?.pack.release();
           loaded = undefined;
-          const source = deps.sourceFor(manifestUrl);
-          const pack = await loadPack(deps.ort, source, { backend: info.backend, device }, onProgress);
+          const pack = await loadPack(deps.ort, source, { backend: info.backend, device }, onProgress, manifest);
           loaded = { key, pack, backend: info, source };
         }
         const m = loaded.pack.manifest;

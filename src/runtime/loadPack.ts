@@ -45,8 +45,15 @@ export async function readManifest(source: PackSource): Promise<PackManifest> {
   return r.manifest;
 }
 
-export async function loadPack(ort: Ort, source: PackSource, target: SessionTarget, onProgress: ProgressCallback): Promise<LoadedPack> {
-  const manifest = await readManifest(source);
+/** Loads the pack at `source`; pass `manifest` when the caller has already read and validated it. */
+export async function loadPack(
+  ort: Ort,
+  source: PackSource,
+  target: SessionTarget,
+  onProgress: ProgressCallback,
+  manifest?: PackManifest,
+): Promise<LoadedPack> {
+  manifest ??= await readManifest(source);
   const text = async (ref: PackManifest['tokenizer']['vocab']) => new TextDecoder().decode(await readVerified(source, ref));
   const tok = manifest.tokenizer;
   const tokenizer = new ClipTokenizer({
