@@ -3,28 +3,12 @@
  * the "MuseV text2video CLI defaults" preset, n_batch shots chained end to end, and the controls
  * that follow the chosen pack (family, features, first-frame modes, negative prompt presets).
  */
-import { expect, test, type Page } from '@playwright/test';
-import type { VideoTestHooks } from '../src/video/testHooks';
+import { expect, test } from '@playwright/test';
+import { inspectVideo, openApp, setNumber } from './fixtures/app';
 import { portraitPng } from './fixtures/png';
 
 const MUSEV_PACK = 'packs/tiny-musev/manifest.json';
 const REFNET_PACK = 'packs/tiny-musev-referencenet/manifest.json';
-
-async function openApp(page: Page) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.log(`[browser error] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?e2e=1');
-  await page.waitForFunction(() => (window as { __musevTest?: VideoTestHooks }).__musevTest !== undefined);
-  await page.getByTestId('backend-select').selectOption('wasm');
-}
-
-async function setNumber(page: Page, testId: string, value: number) {
-  const input = page.getByTestId(testId);
-  await input.fill(String(value));
-  await expect(input).toHaveValue(String(value));
-}
 
 test('MuseV CLI preset, 4 frames × 2 shots on wasm: the MP4 holds n_batch·time_size + 1 = 9 frames', async ({ page }) => {
   await openApp(page);
@@ -64,10 +48,7 @@ test('MuseV CLI preset, 4 frames × 2 shots on wasm: the MP4 holds n_batch·time
   console.log(`2 shots × 4 frames 64x64 on wasm in ${((Date.now() - t0) / 1000).toFixed(1)} s; progress seen: ${shotTexts.slice(0, 3).join(' | ') || '(too fast to sample)'}`);
 
   const src = await page.getByTestId('result-video').getAttribute('src');
-  const info = await page.evaluate(async (url) => {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    return (window as { __musevTest?: VideoTestHooks }).__musevTest!.inspectMp4(bytes);
-  }, src!);
+  const info = await inspectVideo(page, src!);
   expect(info.frameCount).toBe(1 + 2 * 4);
   expect(info.fps).toBeCloseTo(12, 5);
   expect(info.width).toBe(64);
@@ -79,14 +60,14 @@ test('controls follow the pack: family, features, first-frame modes; negative pr
   const packSelect = page.getByTestId('pack-select');
   await expect(packSelect).toHaveValue(MUSEV_PACK);
   await expect(page.getByTestId('pack-family')).toHaveText('musev');
-  await expect(page.getByTestId('pack-features')).toHaveText('condition image only');
+  await expect(page.getByTestId('pack-features')).toHaveText('supports first-frame generation / redraw');
   await expect(page.getByTestId('refer-image-input')).toHaveCount(0);
   await expect(page.getByTestId('ip-scale')).toBeDisabled();
 
-  // The musev demo pack has no unet_spatial: generate / redraw are listed but off, with the reason.
-  const generateOption = page.getByTestId('first-frame-mode').locator('option[value="generate"]');
-  await expect(generateOption).toBeDisabled();
-  await expect(generateOption).toContainText('no unet_spatial');
+  // The musev demo pack has unet_spatial: generating or redrawing the first frame is offered.
+  // (A pack without it lists those modes disabled with the reason: src/store/packFeatures.test.ts.)
+  await expect(page.getByTestId('first-frame-mode').locator('option[value="generate"]')).toBeEnabled();
+  await expect(page.getByTestId('first-frame-mode').locator('option[value="redraw"]')).toBeEnabled();
 
   // Negative prompt: a preset fills the text, editing makes it Custom.
   const negative = page.getByTestId('negative-prompt');
@@ -104,10 +85,7 @@ test('controls follow the pack: family, features, first-frame modes; negative pr
 
   const refnetOption = packSelect.locator(`option[value="${REFNET_PACK}"]`);
   await expect(refnetOption).toContainText('ReferenceNet + IP-Adapter');
-  if (await refnetOption.isDisabled()) {
-    await expect(refnetOption).toContainText('not installed');
-    return;
-  }
+  await expect(refnetOption).toBeEnabled();
   await packSelect.selectOption(REFNET_PACK);
   await expect(page.getByTestId('pack-family')).toHaveText(/musev_referencenet/);
   await expect(page.getByTestId('refer-image-input')).toBeAttached();

@@ -3,33 +3,9 @@
  * drop an image, generate on the wasm backend, get an MP4 that really holds 1 + N frames;
  * cancel mid-run and generate again; a bad file gets a message and the app keeps working.
  */
-import { expect, test, type Page } from '@playwright/test';
-import type { VideoTestHooks } from '../src/video/testHooks';
+import { expect, test } from '@playwright/test';
+import { dropImage, inspectVideo, openApp, settings } from './fixtures/app';
 import { portraitPng } from './fixtures/png';
-
-async function openApp(page: Page) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.log(`[browser error] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?e2e=1');
-  await page.waitForFunction(() => (window as { __musevTest?: VideoTestHooks }).__musevTest !== undefined);
-  await page.getByTestId('backend-select').selectOption('wasm');
-}
-
-async function dropImage(page: Page, name = 'portrait.png', buffer = portraitPng(64, 64), mimeType = 'image/png') {
-  await page.getByTestId('image-input').setInputFiles({ name, mimeType, buffer });
-}
-
-async function setNumber(page: Page, testId: string, value: number) {
-  const input = page.getByTestId(testId);
-  await input.fill(String(value));
-  await expect(input).toHaveValue(String(value));
-}
-
-async function settings(page: Page, s: Record<string, number>) {
-  for (const [id, v] of Object.entries(s)) await setNumber(page, id, v);
-}
 
 test('drop an image, generate 10 frames (context 4, overlap 2) on wasm: the MP4 holds 11 frames at the chosen fps and size', async ({ page }) => {
   await openApp(page);
@@ -51,11 +27,7 @@ test('drop an image, generate 10 frames (context 4, overlap 2) on wasm: the MP4 
 
   const src = await page.getByTestId('result-video').getAttribute('src');
   expect(src).toMatch(/^blob:/);
-  const info = await page.evaluate(async (url) => {
-    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-    const i = await (window as { __musevTest?: VideoTestHooks }).__musevTest!.inspectMp4(bytes);
-    return { ...i, bytes: bytes.byteLength };
-  }, src!);
+  const info = await inspectVideo(page, src!);
   console.log(`generated 11 frames 64x64 on wasm in ${seconds.toFixed(1)} s; MP4 ${info.bytes} bytes, ${info.frameCount} frames @ ${info.fps} fps`);
   expect(info.frameCount).toBe(11);
   expect(info.fps).toBeCloseTo(6, 5);

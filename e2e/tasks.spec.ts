@@ -5,27 +5,9 @@
  * export as a task file that imports again.
  */
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-import type { VideoTestHooks } from '../src/video/testHooks';
+import { expect, test } from '@playwright/test';
+import { inspectVideo, openApp, settings } from './fixtures/app';
 import { portraitPng } from './fixtures/png';
-
-async function openApp(page: Page) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.log(`[browser error] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
-  await page.goto('/?e2e=1');
-  await page.waitForFunction(() => (window as { __musevTest?: VideoTestHooks }).__musevTest !== undefined);
-  await page.getByTestId('backend-select').selectOption('wasm');
-}
-
-async function settings(page: Page, s: Record<string, number>) {
-  for (const [id, v] of Object.entries(s)) {
-    const input = page.getByTestId(id);
-    await input.fill(String(v));
-    await expect(input).toHaveValue(String(v));
-  }
-}
 
 const taskFile = (name: string, text: string) => ({ name, mimeType: 'application/yaml', buffer: Buffer.from(text) });
 
@@ -73,10 +55,7 @@ test('a task file with eye_blinks_factor 1.2|1.8 runs as two tasks on wasm, each
   for (const url of urls) {
     expect(url).toMatch(/^blob:/);
     // both videos are still readable after the queue ran on
-    const info = await page.evaluate(async (u) => {
-      const bytes = new Uint8Array(await (await fetch(u)).arrayBuffer());
-      return (window as { __musevTest?: VideoTestHooks }).__musevTest!.inspectMp4(bytes);
-    }, url);
+    const info = await inspectVideo(page, url);
     expect(info.frameCount).toBe(3); // the condition frame + 2
     expect(info.width).toBe(64);
     expect(info.height).toBe(64);
