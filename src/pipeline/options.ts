@@ -3,10 +3,7 @@
  * with MuseV's CLI defaults filled in (spec §1.7), so the loop never reads an optional field.
  */
 import type { EulerConfig } from '../core/eulerDiscrete';
-import type { GuidanceMethod } from '../core/guidance';
-import type { NoiseType } from '../core/noise';
-import type { ContextSchedule } from '../core/planWindows';
-import type { FirstFrameMode, GenerateRequest, RgbaImage } from '../rpc/generatorApi';
+import type { GenerateRequest } from '../rpc/generatorApi';
 
 export interface ClipImageConfig {
   /** CLIPImageProcessor size (shortest edge and center crop), 224 for ViT-H/14. */
@@ -32,67 +29,27 @@ export interface PipelineConfig {
   ipAdapterTokens?: number;
 }
 
-/** A GenerateRequest with every MuseV option resolved. */
-export interface ResolvedRequest {
-  image?: RgbaImage;
-  prompt: string;
-  negativePrompt: string;
-  width: number;
-  height: number;
-  /** time_size: noisy frames per shot. */
-  frames: number;
-  contextFrames: number;
-  contextOverlap: number;
-  contextSchedule: ContextSchedule;
-  contextStride: number;
-  steps: number;
-  guidanceScale: number;
-  guidanceScaleEnd: number | null;
-  guidanceMethod: GuidanceMethod;
-  seed: number;
-  motionSpeed: number;
-  noiseType: NoiseType;
-  wIndNoise: number;
-  imageBasedNoise: boolean;
-  imgWeight: number;
-  nBatch: number;
-  fixConditionImages: boolean;
-  referImage?: RgbaImage;
-  ipAdapterImage?: RgbaImage;
-  ipAdapterScale: number;
-  firstFrame: FirstFrameMode;
-  firstFrameSteps: number;
-  firstFrameGuidanceScale: number;
-  /** MuseV's `negative_prompt` (first frame); the video uses `video_negative_prompt` = negativePrompt. */
-  firstFrameNegativePrompt: string;
-}
+type ImageFields = 'image' | 'referImage' | 'ipAdapterImage';
+
+/**
+ * A GenerateRequest with every MuseV option resolved to its CLI default (spec §1.7): images stay
+ * optional; guidanceScaleEnd null = constant guidance; firstFrameNegativePrompt is MuseV's
+ * `negative_prompt` (first frame), while the video uses `video_negative_prompt` = negativePrompt.
+ */
+export type ResolvedRequest = Required<Omit<GenerateRequest, ImageFields | 'guidanceScaleEnd'>> &
+  Pick<GenerateRequest, ImageFields> & { guidanceScaleEnd: number | null };
 
 export function resolveRequest(r: GenerateRequest): ResolvedRequest {
   return {
-    image: r.image,
-    prompt: r.prompt,
-    negativePrompt: r.negativePrompt,
-    width: r.width,
-    height: r.height,
-    frames: r.frames,
-    contextFrames: r.contextFrames,
-    contextOverlap: r.contextOverlap,
+    ...r,
     contextSchedule: r.contextSchedule ?? 'uniform_v2',
     contextStride: r.contextStride ?? 1,
-    steps: r.steps,
-    guidanceScale: r.guidanceScale,
     guidanceScaleEnd: r.guidanceScaleEnd ?? null,
     guidanceMethod: r.guidanceMethod ?? 'linear',
-    seed: r.seed,
-    motionSpeed: r.motionSpeed,
     noiseType: r.noiseType ?? 'video_fusion',
-    wIndNoise: r.wIndNoise,
     imageBasedNoise: r.imageBasedNoise ?? true,
-    imgWeight: r.imgWeight,
     nBatch: r.nBatch ?? 1,
     fixConditionImages: r.fixConditionImages ?? false,
-    referImage: r.referImage,
-    ipAdapterImage: r.ipAdapterImage,
     ipAdapterScale: r.ipAdapterScale ?? 1,
     firstFrame: r.firstFrame ?? 'image',
     firstFrameSteps: r.firstFrameSteps ?? 30,
