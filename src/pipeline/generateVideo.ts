@@ -76,10 +76,13 @@ export async function generateVideo(
 
   // 1. Text: E = [video negative prompt; prompt]; E1 = [negative prompt; prompt] for the first frame.
   onProgress({ type: 'stage', stage: 'encode-text' });
-  const E = await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.negativePrompt, { doCfg });
+  // Prompts over 225 tokens are truncated (spec §8); the user is told through a 'log' event.
+  const onWarning = (message: string) => onProgress({ type: 'log', level: 'warn', message });
+  const E = await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.negativePrompt, { doCfg, onWarning });
   const doCfg1 = req.firstFrameGuidanceScale > 1;
   const sameText = req.firstFrameNegativePrompt === req.negativePrompt && doCfg1 === doCfg;
-  const E1 = req.firstFrame === 'image' ? undefined : sameText ? E : await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.firstFrameNegativePrompt, { doCfg: doCfg1 });
+  const E1 =
+    req.firstFrame === 'image' ? undefined : sameText ? E : await encodePromptPair(nets.textEncoder, tokenizer, req.prompt, req.firstFrameNegativePrompt, { doCfg: doCfg1, onWarning });
   checkAbort(signal);
 
   // 2. Image: C = mean · scaling_factor, (1, 4, 1, h, w).
