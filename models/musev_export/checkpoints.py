@@ -228,6 +228,8 @@ def add_arguments(p) -> None:
     p.add_argument("--referencenet", help="referencenet families: ReferenceNet2D folder (motion/musev_referencenet/referencenet)")
     p.add_argument("--image-proj", help="referencenet families: motion/<family>/ip_adapter_image_proj.bin")
     p.add_argument("--image-encoder", help="referencenet families: CLIP vision folder (IP-Adapter/models/image_encoder)")
+    p.add_argument("--embedding", help="textual-inversion folder (e.g. checkpoints/embedding): vector 0 of each "
+                   ".pt/.bin/.safetensors becomes one new token (default: none)")
     p.add_argument("--id", default="musev-fp32")
     p.add_argument("--name", default="MuseV (fp32)")
     p.add_argument("--version", default="0.1.0")
@@ -256,6 +258,11 @@ def pack_from_args(args):
     for component, r in report.items():
         note = f", ignored {len(r['ignored'])}: {', '.join(r['ignored'][:5])}" if r["ignored"] else ""
         print(f"  {component}: {r['loaded']} tensors loaded{note}")
+    from .textual_inversion import apply_embedding_folder
+
+    used = apply_embedding_folder(models, getattr(args, "embedding", None))
+    for p, t in zip(used, models.added_tokens or []):
+        print(f"  textual inversion: {p.name} -> {t['token']} (id {t['id']})")
     info = {
         "id": args.id,
         "version": args.version,

@@ -74,6 +74,7 @@ def build_manifest(root: Path, models: Models, info: dict, scheduler: dict, defa
             "bosTokenId": models.vocab[BOS],
             "eosTokenId": eos,
             "padTokenId": eos,
+            **({"addedTokens": [dict(t) for t in models.added_tokens]} if models.added_tokens else {}),
         },
         "scheduler": dict(scheduler),
         "vae": {

@@ -82,6 +82,8 @@ class Models:
     referencenet: Optional[ReferenceNet2D] = None
     image_proj: Optional[ImageProjModel] = None
     clip_vision: Optional[CLIPVisionModelWithProjection] = None
+    # textual-inversion tokens baked into text_encoder's table (manifest tokenizer.addedTokens)
+    added_tokens: Optional[List[Dict[str, object]]] = None
 
 
 # ReferEmbFuseAttention has no norm and adds its output to the latents: with full-size random

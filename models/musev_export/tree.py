@@ -13,7 +13,8 @@ The tree is read exactly as MuseV's README lays it out (HF `TMElyralab/MuseV` cl
     <root>/t2i/sd1.5/<sd-model>/                           SD1.5 base: unet/, text_encoder/, tokenizer/, scheduler/
     <root>/IP-Adapter/models/image_encoder/                CLIP ViT-H/14 vision tower (referencenet families)
     <root>/vae/sd-vae-ft-mse/                              VAE (else <sd-model>/vae)
-    <root>/embedding/                                      textual-inversion files (not baked in yet: reported)
+    <root>/embedding/                                      textual-inversion files (optional): vector 0 of each
+                                                           becomes one new token (textual_inversion.py)
 
 Each family's pack goes to <out>/<pack-id>/ (replaced atomically), pack-id = `<family>-<variant>`
 with underscores as dashes, e.g. `musev-fp16`, `musev-referencenet-fp16-int8-mha`; `--tiny` writes
@@ -31,6 +32,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .optimize import OptimizeOptions, optimize_pack, variant_suffix
 from .optimize.external import SessionTooLarge
+from .textual_inversion import TextualInversionError, apply_embedding_folder
 
 FAMILIES = ("musev", "musev_referencenet", "musev_referencenet_pose")
 DEFAULT_SD_MODEL = "majicmixRealv6Fp16"
@@ -120,6 +122,10 @@ def _load_family(args, family: str):
             unet_dir=paths["unet"], sd_dir=paths["sd"], vae_dir=paths["vae"], referencenet_dir=paths["referencenet"],
             image_proj_path=paths["image_proj"], clip_vision_dir=paths["clip_vision"],
             merge_sd_unet_weights=not args.no_merge_sd_unet, family=family)
+    used = apply_embedding_folder(models, Path(args.checkpoints) / "embedding")
+    if used:
+        print(f"{family}: textual-inversion tokens from {Path(args.checkpoints) / 'embedding'}: "
+              + ", ".join(f"{p.name} -> {t['token']} (id {t['id']})" for p, t in zip(used, models.added_tokens)))
     info = {
         "version": args.version,
         "name": f"MuseV {family}",
@@ -174,15 +180,11 @@ def run(args) -> int:
         raise SystemExit("tree: --checkpoints <root> is required (or --tiny)")
     opts = options_from_args(args)
     families: List[str] = list(FAMILIES) if args.family == "all" else [args.family]
-    if args.checkpoints and not args.tiny:
-        emb = Path(args.checkpoints) / "embedding"
-        if emb.is_dir() and any(emb.iterdir()):
-            print(f"note: {emb} holds textual-inversion files; they are not baked into the packs yet")
     failed = []
     for family in families:
         try:
             path, report, seconds = export_family(args, family, opts)
-        except (NotSupportedYet, SessionTooLarge, FileNotFoundError) as e:
+        except (NotSupportedYet, SessionTooLarge, FileNotFoundError, TextualInversionError) as e:
             print(f"{family}: {e}")
             failed.append(family)
             continue

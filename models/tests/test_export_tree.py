@@ -44,7 +44,9 @@ def write_fake_tree(tiny, root):
     }))
     (vae_dir / "config.json").write_text(json.dumps(tiny.vae.config))
     torch.save(tiny.vae.state_dict(), vae_dir / "diffusion_pytorch_model.bin")
-    (root / "embedding" / "badhandv4.pt").write_bytes(b"")  # only listed: TI files are not baked in yet
+    dim = tiny.text_encoder.config["hidden_size"]  # one A1111 textual-inversion file (token badhandv4)
+    torch.save({"string_to_param": {"*": torch.randn(2, dim, generator=torch.Generator().manual_seed(3))},
+                "string_to_token": {"*": 265}, "name": "badhandv4"}, root / "embedding" / "badhandv4.pt")
     return root
 
 
@@ -148,11 +150,12 @@ def test_export_tree_fp16_shards_mha(tiny, tree, tmp_path):
     print(proc.stdout)
     print(f"export of the tiny tree (musev, fp16 + mha + 1 MiB shards): {seconds:.1f} s")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "textual-inversion" in proc.stdout  # embedding/ exists in the tree (empty files are not baked)
+    assert "textual-inversion tokens" in proc.stdout and "badhandv4.pt" in proc.stdout  # embedding/ is baked in
     pack = out / "musev-fp16-mha"
     manifest = check_pack_files(pack)
     assert manifest["id"] == "musev-fp16-mha" and manifest["dtype"] == "float16" and manifest["family"] == "musev"
     assert manifest["randomWeights"] is False and manifest["scheduler"]["timestep_spacing"] == "linspace"
+    assert manifest["tokenizer"]["addedTokens"] == [{"token": "badhandv4", "id": tiny.text_encoder.config["vocab_size"]}]
     assert len(manifest["graphs"]["unet"]["externalData"]) > 1
     run_every_graph(pack, manifest)
     assert [p.name for p in out.iterdir()] == ["musev-fp16-mha"]  # no scratch folder left behind
