@@ -10,7 +10,7 @@ import type { BackendParity } from '../rpc/generatorApi';
 import { ortUnet } from './ortNetworks';
 import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
-import { createGraphSession } from './sessions';
+import { createGraphSession, onceReader } from './sessions';
 
 const wave = (n: number, k: number, a: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k) * a);
 
@@ -47,8 +47,9 @@ function parityInputs(m: PackManifest) {
 export async function checkBackendParity(ort: Ort, source: PackSource, manifest: PackManifest, device: GPUDevice | undefined): Promise<BackendParity> {
   const x = parityInputs(manifest);
   const results: Record<string, { data: Float32Array; ms: number }> = {};
+  const read = onceReader(source);
   for (const backend of ['wasm', 'webgpu'] as const) {
-    const session = await createGraphSession(ort, source, 'unet', manifest.graphs.unet, { backend, device });
+    const session = await createGraphSession(ort, read, 'unet', manifest.graphs.unet, { backend, device });
     try {
       const unet = ortUnet(ort, session);
       await unet.predict(x.sample, x.timestep, x.context, x.frameIndex, x.conditioning); // warm-up (shader compilation)

@@ -12,7 +12,7 @@ import type { ProgressCallback } from '../rpc/progress';
 import { ortNetworks, type NetworkSessions } from './ortNetworks';
 import type { Ort, OrtSession } from './ortTypes';
 import { readVerified, type PackSource } from './packSource';
-import { createGraphSession, type SessionTarget } from './sessions';
+import { createGraphSession, onceReader, type SessionTarget } from './sessions';
 
 export interface LoadedPack {
   manifest: PackManifest;
@@ -66,12 +66,13 @@ export async function loadPack(
     addedTokens: tok.addedTokens,
   });
   const sessions: Partial<NetworkSessions> = {};
+  const read = onceReader(source);
   try {
     for (const name of [...GRAPH_NAMES, ...OPTIONAL_GRAPH_NAMES]) {
       const graph = manifest.graphs[name];
       if (!graph) continue; // optional graphs only where the pack has them
       onProgress({ type: 'stage', stage: 'load-pack', message: `Loading ${name.replace('_', ' ')}` });
-      sessions[name] = await createGraphSession(ort, source, name, graph, target);
+      sessions[name] = await createGraphSession(ort, read, name, graph, target);
     }
   } catch (e) {
     await Promise.all(Object.values(sessions).map((s) => (s as OrtSession).release()));

@@ -4,7 +4,7 @@
  */
 import { appError } from '../rpc/errors';
 import type { Backend } from '../rpc/generatorApi';
-import type { GraphSpec } from '../packs/manifest';
+import type { FileRef, GraphSpec } from '../packs/manifest';
 import { readVerified, type PackSource } from './packSource';
 import type { Ort, OrtSession } from './ortTypes';
 
@@ -13,10 +13,30 @@ export interface SessionTarget {
   device?: GPUDevice;
 }
 
-export async function createGraphSession(ort: Ort, source: PackSource, name: string, graph: GraphSpec, target: SessionTarget): Promise<OrtSession> {
-  const model = await readVerified(source, graph);
+/** Reads a pack file verified against its manifest entry. */
+export type VerifiedReader = (ref: FileRef) => Promise<Uint8Array>;
+
+/**
+ * A reader that reads and hashes each file once: graphs may share an external-data file
+ * (`unet_spatial` uses `unet.onnx.data`), which is then read and verified only once per load.
+ */
+export function onceReader(source: PackSource): VerifiedReader {
+  const seen = new Map<string, Promise<Uint8Array>>();
+  return (ref) => {
+    let bytes = seen.get(ref.file);
+    if (!bytes) {
+      bytes = readVerified(source, ref);
+      seen.set(ref.file, bytes);
+      bytes.catch(() => seen.delete(ref.file));
+    }
+    return bytes;
+  };
+}
+
+export async function createGraphSession(ort: Ort, read: VerifiedReader, name: string, graph: GraphSpec, target: SessionTarget): Promise<OrtSession> {
+  const model = await read(graph);
   const externalData = [];
-  for (const ref of graph.externalData) externalData.push({ path: ref.file.split('/').pop() as string, data: await readVerified(source, ref) });
+  for (const ref of graph.externalData) externalData.push({ path: ref.file.split('/').pop() as string, data: await read(ref) });
   const executionProviders =
     target.backend === 'webgpu' ? [target.device ? { name: 'webgpu' as const, device: target.device } : ('webgpu' as const)] : ['wasm' as const];
   try {
