@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { useApp } from '../store';
 import { CHOICES, isChoice, type ChoiceSettingKey } from '../store/settings';
+import { FieldNote, describedById } from './FieldNote';
 
 interface Props<K extends ChoiceSettingKey> {
   name: K;
@@ -20,7 +21,7 @@ export function ChoiceField<K extends ChoiceSettingKey>({ name, label, testId, l
   const value = useApp((s) => s.settings[name]);
   const setSetting = useApp((s) => s.setSetting);
   const id = useId();
-  const describedBy = error ? `${id}-err` : hint ? `${id}-hint` : undefined;
+  const describedBy = describedById(id, error, hint);
   const choices = CHOICES[name] as readonly (typeof CHOICES)[K][number][];
   return (
     <div className={`field choice-field${error ? ' invalid' : ''}`}>
@@ -48,15 +49,7 @@ export function ChoiceField<K extends ChoiceSettingKey>({ name, label, testId, l
           );
         })}
       </select>
-      {error ? (
-        <span id={`${id}-err`} className="field-error" data-testid={`${testId}-error`}>
-          {error}
-        </span>
-      ) : hint ? (
-        <span id={`${id}-hint`} className="field-hint">
-          {hint}
-        </span>
-      ) : null}
+      <FieldNote id={id} testId={testId} error={error} hint={hint} />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import { useApp, type NumericSettingKey } from '../store';
 import { LIMITS, type NullableNumericSettingKey } from '../store/settings';
 import { parseNumberInput } from './text';
+import { FieldNote, describedById } from './FieldNote';
 
 interface Props {
   /** A numeric setting, or one that may be blank (null), like the guidance end. */
@@ -48,7 +49,7 @@ export function NumberField({ name, label, testId, step = 1, hint, error, disabl
   };
 
   const { min, max } = LIMITS[name];
-  const describedBy = error ? `${id}-err` : hint ? `${id}-hint` : undefined;
+  const describedBy = describedById(id, error, hint);
   return (
     <div className={`field number-field${error ? ' invalid' : ''}`}>
       <label htmlFor={id} className="field-label">
@@ -72,15 +73,7 @@ export function NumberField({ name, label, testId, step = 1, hint, error, disabl
         />
         {children}
       </div>
-      {error ? (
-        <span id={`${id}-err`} className="field-error" data-testid={`${testId}-error`}>
-          {error}
-        </span>
-      ) : hint ? (
-        <span id={`${id}-hint`} className="field-hint">
-          {hint}
-        </span>
-      ) : null}
+      <FieldNote id={id} testId={testId} error={error} hint={hint} />
     </div>
   );
 }
