@@ -43,20 +43,19 @@ class BlockCfg:
     def transformer(self, c: int, heads: int) -> Transformer2DModel:
         return Transformer2DModel(c, heads, self.context_dim, self.groups, ip_dim=self.ip_dim)
 
+    def attention_layers(self, c: int, heads: int, layers: int):
+        """A CrossAttn* block's per-layer spatial and temporal transformers (`attentions`, `temp_attentions`)."""
+        spatial = nn.ModuleList(self.transformer(c, heads) for _ in range(layers))
+        temporal = nn.ModuleList(TransformerTemporalModel(c, heads, self.temb, self.groups) for _ in range(layers))
+        return spatial, temporal
+
 
 class CrossAttnDownBlock3D(nn.Module):
     def __init__(self, cin: int, cout: int, layers: int, heads: int, bc: BlockCfg, downsample: bool, with_attn: bool = True):
         super().__init__()
         self.resnets = nn.ModuleList(bc.resnet(cin if i == 0 else cout, cout) for i in range(layers))
         self.temp_convs = nn.ModuleList(TemporalConvLayer(cout) for _ in range(layers))
-        if with_attn:
-            self.attentions = nn.ModuleList(bc.transformer(cout, heads) for _ in range(layers))
-            self.temp_attentions = nn.ModuleList(
-                TransformerTemporalModel(cout, heads, bc.temb, bc.groups) for _ in range(layers)
-            )
-        else:
-            self.attentions = None
-            self.temp_attentions = None
+        self.attentions, self.temp_attentions = bc.attention_layers(cout, heads, layers) if with_attn else (None, None)
         self.downsamplers = nn.ModuleList([Downsample2D(cout, bc.downsample_padding)]) if downsample else None
         if bc.refer:  # one per layer, plus one for the downsampler output (heads as the block's attentions)
             n = layers + int(downsample)
@@ -122,14 +121,7 @@ class CrossAttnUpBlock3D(nn.Module):
             resnets.append(bc.resnet(res_in + skip_ch, cout))
         self.resnets = nn.ModuleList(resnets)
         self.temp_convs = nn.ModuleList(TemporalConvLayer(cout) for _ in range(layers))
-        if with_attn:
-            self.attentions = nn.ModuleList(bc.transformer(cout, heads) for _ in range(layers))
-            self.temp_attentions = nn.ModuleList(
-                TransformerTemporalModel(cout, heads, bc.temb, bc.groups) for _ in range(layers)
-            )
-        else:
-            self.attentions = None
-            self.temp_attentions = None
+        self.attentions, self.temp_attentions = bc.attention_layers(cout, heads, layers) if with_attn else (None, None)
         self.upsamplers = nn.ModuleList([Upsample2D(cout)]) if upsample else None
 
     def forward(self, x, skips: List[torch.Tensor], temb, femb, context, fi, skip_temporal: bool = False):
