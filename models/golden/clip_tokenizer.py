@@ -18,7 +18,11 @@ Run: /usr/bin/python3 models/golden/clip_tokenizer.py
 import collections
 import json
 import os
+import sys
 import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from musev_export.tokenizer_builder import bytes_to_unicode  # noqa: E402  (CLIP's byte alphabet, one copy)
 
 HERE = os.path.dirname(__file__)
 ROOT = os.path.join(HERE, "..", "..")
@@ -44,18 +48,6 @@ CORPUS = " ".join([
     "we'll see what you've done, I'm sure he'd like it, don't worry, isn't it nice?",
     "numbers like 2024 and 3.14 and 1,000 appear here. café naïve résumé",
 ] * 3)
-
-
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
 
 
 BYTE_ENCODER = bytes_to_unicode()
