@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .common import load_state_dict_strict
+from .shapes import reshape0
 
 # Old transformers versions saved this buffer; it is always arange(max_position_embeddings).
 IGNORABLE_KEYS = ("text_model.embeddings.position_ids",)
@@ -31,16 +32,19 @@ class CLIPAttention(nn.Module):
         self.out_proj = nn.Linear(dim, dim)
 
     def forward(self, x: torch.Tensor, causal_mask: torch.Tensor) -> torch.Tensor:
-        n, l, c = x.shape
+        # Head split with constant ONNX shapes ([0, -1, H, d]), as attention.multi_head_attention
+        # does, so that optimize/mha.py can fuse it (shapes taken from x at run time cannot be).
+        c = x.shape[-1]
         d = c // self.heads
-        q = (self.q_proj(x) * (1.0 / math.sqrt(d))).reshape(n, l, self.heads, d).transpose(1, 2)
-        k = self.k_proj(x).reshape(n, l, self.heads, d).transpose(1, 2)
-        v = self.v_proj(x).reshape(n, l, self.heads, d).transpose(1, 2)
+        split = [0, -1, self.heads, d]
+        q = reshape0(self.q_proj(x) * (1.0 / math.sqrt(d)), split).transpose(1, 2)
+        k = reshape0(self.k_proj(x), split).transpose(1, 2)
+        v = reshape0(self.v_proj(x), split).transpose(1, 2)
         scores = torch.matmul(q, k.transpose(-1, -2))
         if causal_mask is not None:  # None: the CLIP vision tower (no mask)
             scores = scores + causal_mask
-        out = torch.matmul(scores.softmax(dim=-1), v).transpose(1, 2).reshape(n, l, c)
-        return self.out_proj(out)
+        out = torch.matmul(scores.softmax(dim=-1), v).transpose(1, 2)
+        return self.out_proj(reshape0(out, [0, -1, c]))
 
 
 class CLIPMLP(nn.Module):
