@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'pack-missing'
   | 'pack-corrupt'
   | 'pack-incompatible'
+  | 'download-failed'
+  | 'storage-full'
   | 'model-load-failed'
   | 'inference-failed'
   | 'encode-failed'

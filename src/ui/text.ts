@@ -30,6 +30,8 @@ const TITLES: Record<ErrorCode, string> = {
   'pack-missing': 'Model pack not found',
   'pack-corrupt': 'Model pack damaged',
   'pack-incompatible': 'Model pack not supported',
+  'download-failed': 'Download interrupted',
+  'storage-full': 'Not enough storage',
   'model-load-failed': 'Model failed to load',
   'inference-failed': 'Generation failed',
   'encode-failed': 'Video encoding failed',

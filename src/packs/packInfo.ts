@@ -1,0 +1,73 @@
+/**
+ * Facts about a model pack read from its manifest alone, before anything is downloaded:
+ * which files it has, how many bytes, which GPU features it needs, and a rough GPU memory estimate.
+ */
+import type { FileRef, PackManifest } from './manifest';
+
+/**
+ * Every file of the pack once (graphs, their external data, tokenizer), in manifest order.
+ * Graphs can share a file (`unet_spatial` uses `unet.onnx.data`): it is listed once.
+ */
+export function packFiles(m: PackManifest): FileRef[] {
+  const out = new Map<string, FileRef>();
+  const add = (ref: FileRef) => {
+    if (!out.has(ref.file)) out.set(ref.file, { file: ref.file, bytes: ref.bytes, sha256: ref.sha256 });
+  };
+  for (const graph of Object.values(m.graphs)) {
+    if (!graph) continue;
+    add(graph);
+    graph.externalData.forEach(add);
+  }
+  add(m.tokenizer.vocab);
+  add(m.tokenizer.merges);
+  return [...out.values()];
+}
+
+/** Download size: the sum of the bytes of every file (manifest.json itself not counted). */
+export function packBytes(m: PackManifest): number {
+  return packFiles(m).reduce((sum, f) => sum + f.bytes, 0);
+}
+
+/** WebGPU adapter features the pack needs: fp16 graphs need `shader-f16`. */
+export function requiredGpuFeatures(m: Pick<PackManifest, 'dtype'>): string[] {
+  return m.dtype === 'float16' ? ['shader-f16'] : [];
+}
+
+const MIB = 2 ** 20;
+/** Smallest activation allowance: attention scores and latents of a short clip at the default size. */
+export const MIN_WORKSPACE_BYTES = 256 * MIB;
+
+/**
+ * Rough GPU memory a pack needs on WebGPU: every session stays loaded (text encoder, UNet, VAE...),
+ * so all graph weights are resident, plus a workspace for activations of a quarter of the weights,
+ * at least 256 MiB. Worked example: weights 2 GiB → 2 GiB + 512 MiB = 2.5 GiB; the tiny demo
+ * pack (29 MB) → 29 MB + 256 MiB. It is an estimate to warn with, not a promise: large sizes and
+ * many context frames need more (web-platform-notes: attention scores).
+ */
+export function estimateGpuMemory(m: PackManifest): { weightsBytes: number; workspaceBytes: number; totalBytes: number } {
+  const graphFiles = new Set<string>();
+  let weightsBytes = 0;
+  for (const graph of Object.values(m.graphs)) {
+    if (!graph) continue;
+    for (const ref of [graph, ...graph.externalData]) {
+      if (graphFiles.has(ref.file)) continue;
+      graphFiles.add(ref.file);
+      weightsBytes += ref.bytes;
+    }
+  }
+  const workspaceBytes = Math.max(MIN_WORKSPACE_BYTES, Math.ceil(weightsBytes / 4));
+  return { weightsBytes, workspaceBytes, totalBytes: weightsBytes + workspaceBytes };
+}
+
+/** "29.8 MB", "2.5 GB", "512 B" (decimal units, like the browser's download shelf). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1000;
+    i++;
+  } while (v >= 1000 && i < units.length - 1);
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}

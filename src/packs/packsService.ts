@@ -1,0 +1,42 @@
+/**
+ * The PacksApi implementation over a PackStorage (OPFS in workers/packs.worker.ts, memory in tests):
+ * list installed packs with their state, download, import, remove.
+ */
+import type { PacksApi, StoredPack } from '../rpc/packsApi';
+import { toAppError } from '../rpc/errors';
+import { downloadPack, type DownloadDeps } from './download/downloadPack';
+import { importPack } from './download/importPack';
+import { describeStored, readRecord, readStoredManifest } from './download/packRecord';
+
+export interface PacksServiceDeps extends DownloadDeps {
+  estimateStorage(): Promise<{ usage: number; quota: number; persisted: boolean }>;
+}
+
+async function rethrowPlain<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toAppError(e, 'download-failed');
+  }
+}
+
+export function createPacksService(deps: PacksServiceDeps): PacksApi {
+  const install = { ...deps, estimate: deps.estimateStorage };
+  return {
+    list: () =>
+      rethrowPlain(async () => {
+        const out: StoredPack[] = [];
+        for (const id of await deps.storage.list()) {
+          const dir = await deps.storage.dir(id, false);
+          const manifest = dir && (await readStoredManifest(dir));
+          const record = dir && (await readRecord(dir));
+          if (dir && manifest && record) out.push(await describeStored(dir, manifest, record));
+        }
+        return out;
+      }),
+    download: (manifestUrl, onProgress) => rethrowPlain(() => downloadPack(install, manifestUrl, onProgress)),
+    importFiles: (files, onProgress) => rethrowPlain(() => importPack(install, files, onProgress)),
+    remove: (packId) => rethrowPlain(() => deps.storage.remove(packId)),
+    estimate: () => rethrowPlain(() => deps.estimateStorage()),
+  };
+}
