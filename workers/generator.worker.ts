@@ -8,14 +8,21 @@ import * as ort from 'onnxruntime-web/webgpu';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { createGeneratorService } from '../src/runtime/generatorService';
 import { configureOrt } from '../src/runtime/ortEnv';
+import { opfsStorage } from '../src/packs/opfsStorage';
 import { httpPackSource } from '../src/runtime/packSource';
+import { storedPackId, storedPackSource } from '../src/runtime/storedPackSource';
 import { probeWebGpu } from '../src/runtime/webgpuDevice';
 
 configureOrt(ort, { wasmUrl: ortWasmUrl });
+const packs = opfsStorage();
 Comlink.expose(
   createGeneratorService({
     ort,
-    sourceFor: (manifestUrl) => httpPackSource(new URL('.', manifestUrl).href),
+    // "opfs:<packId>": an installed pack, read from OPFS (never the network); else a manifest URL.
+    sourceFor: (ref) => {
+      const id = storedPackId(ref);
+      return id !== null ? storedPackSource(packs, id) : httpPackSource(new URL('.', ref).href);
+    },
     probeWebGpu: () => probeWebGpu(),
   }),
 );

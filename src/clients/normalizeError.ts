@@ -9,6 +9,8 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'pack-missing',
   'pack-corrupt',
   'pack-incompatible',
+  'download-failed',
+  'storage-full',
   'model-load-failed',
   'inference-failed',
   'encode-failed',

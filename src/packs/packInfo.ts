@@ -2,6 +2,7 @@
  * Facts about a model pack read from its manifest alone, before anything is downloaded:
  * which files it has, how many bytes, which GPU features it needs, and a rough GPU memory estimate.
  */
+import type { PackFacts } from '../rpc/packsApi';
 import type { FileRef, PackManifest } from './manifest';
 
 /**
@@ -70,4 +71,16 @@ export function formatBytes(n: number): string {
     i++;
   } while (v >= 1000 && i < units.length - 1);
   return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function packFacts(m: PackManifest): PackFacts {
+  return {
+    id: m.id,
+    name: m.name,
+    family: m.family,
+    dtype: m.dtype,
+    totalBytes: packBytes(m),
+    gpuFeatures: requiredGpuFeatures(m),
+    gpuMemoryBytes: estimateGpuMemory(m).totalBytes,
+  };
 }

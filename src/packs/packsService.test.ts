@@ -166,3 +166,13 @@ describe('packs service: import and remove', () => {
     expect(await api.list()).toEqual([]);
   });
 });
+
+describe('packs service: inspect', () => {
+  it('reads a manifest without installing: size, GPU features, memory estimate', async () => {
+    const { api, storage } = setup();
+    const facts = await api.inspect(MANIFEST);
+    expect(facts).toMatchObject({ id: 'tiny-musev', dtype: 'float32', totalBytes: TOTAL, gpuFeatures: [] });
+    expect(facts.gpuMemoryBytes).toBeGreaterThan(TOTAL);
+    expect(storage.files.size).toBe(0);
+  });
+});

@@ -4,9 +4,10 @@
  */
 import type { PacksApi, StoredPack } from '../rpc/packsApi';
 import { toAppError } from '../rpc/errors';
-import { downloadPack, type DownloadDeps } from './download/downloadPack';
+import { downloadPack, fetchManifestText, type DownloadDeps } from './download/downloadPack';
 import { importPack } from './download/importPack';
-import { describeStored, readRecord, readStoredManifest } from './download/packRecord';
+import { describeStored, parseManifest, readRecord, readStoredManifest } from './download/packRecord';
+import { packFacts } from './packInfo';
 
 export interface PacksServiceDeps extends DownloadDeps {
   estimateStorage(): Promise<{ usage: number; quota: number; persisted: boolean }>;
@@ -34,6 +35,7 @@ export function createPacksService(deps: PacksServiceDeps): PacksApi {
         }
         return out;
       }),
+    inspect: (manifestUrl) => rethrowPlain(async () => packFacts(parseManifest(await fetchManifestText(deps.fetchFn, manifestUrl), manifestUrl))),
     download: (manifestUrl, onProgress) => rethrowPlain(() => downloadPack(install, manifestUrl, onProgress)),
     importFiles: (files, onProgress) => rethrowPlain(() => importPack(install, files, onProgress)),
     remove: (packId) => rethrowPlain(() => deps.storage.remove(packId)),

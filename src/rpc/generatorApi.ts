@@ -112,7 +112,10 @@ export interface BackendParity {
 
 /** The generator worker's API (exposed with comlink). Errors are thrown as AppError data. */
 export interface GeneratorApi {
-  /** Load (or reuse) the pack whose manifest is at `manifestUrl`. */
+  /**
+   * Load (or reuse) the pack whose manifest is at `manifestUrl`, or the installed pack
+   * `opfs:<packId>` (downloaded or imported into OPFS by the packs worker, read from there).
+   */
   loadPack(manifestUrl: string, options: LoadOptions, onProgress: ProgressCallback): Promise<{ pack: PackSummary; backend: BackendInfo }>;
   /** Run one generation; frames stream through onProgress. Returns the frames for encoding. */
   generate(request: GenerateRequest, onProgress: ProgressCallback): Promise<GenerateResult & { frames: Uint8ClampedArray[] }>;

@@ -13,14 +13,23 @@ export type PackOrigin = { kind: 'url'; manifestUrl: string } | { kind: 'import'
  * - 'ready': every file present and its sha256 checked against the manifest.
  * - 'corrupt': `corruptFile` failed its check (or is missing): re-download / re-import.
  */
-export interface StoredPack {
+/** What the manifest tells about a pack before it is downloaded (src/packs/packInfo.ts). */
+export interface PackFacts {
   id: string;
   name: string;
   family: string;
   dtype: 'float32' | 'float16';
+  /** Sum of the file bytes. */
+  totalBytes: number;
+  /** WebGPU adapter features needed ('shader-f16' for fp16 packs). */
+  gpuFeatures: string[];
+  /** Rough GPU memory estimate (weights + workspace). */
+  gpuMemoryBytes: number;
+}
+
+export interface StoredPack extends PackFacts {
   origin: PackOrigin;
   status: 'partial' | 'ready' | 'corrupt';
-  totalBytes: number;
   /** Bytes present in OPFS (verified or not). */
   storedBytes: number;
   fileCount: number;
@@ -63,6 +72,8 @@ export interface StorageEstimate {
 
 export interface PacksApi {
   list(): Promise<StoredPack[]>;
+  /** Read a manifest (not installing anything): size, GPU features, memory estimate. */
+  inspect(manifestUrl: string): Promise<PackFacts>;
   /** Download (or resume) the pack whose manifest is at `manifestUrl` into OPFS. */
   download(manifestUrl: string, onProgress: PackProgressCallback): Promise<StoredPack>;
   /** Install a pack from local files (a pack folder): `path` is relative to the folder (manifest.json at its root). */

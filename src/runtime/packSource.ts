@@ -1,6 +1,7 @@
 /**
- * Where a pack's files come from. Today: HTTP (the bundled demo pack, served with the app) and the
- * file system in Node tests; later OPFS. Every file is checked against the manifest's sha256.
+ * Where a pack's files come from: HTTP (the bundled demo packs, served with the app), OPFS (packs
+ * downloaded or imported in the pack manager, storedPackSource.ts) and the file system in Node
+ * tests. Every file is checked against the manifest's sha256.
  */
 import { appError } from '../rpc/errors';
 import type { FileRef } from '../packs/manifest';
@@ -9,6 +10,8 @@ export interface PackSource {
   /** A label for messages ("the demo pack at /packs/tiny-musev/"). */
   readonly label: string;
   readBytes(path: string): Promise<Uint8Array>;
+  /** Told when a file fails its size or sha256 check (an installed pack records it as corrupt). */
+  onBadFile?(file: string, problem: string): Promise<void>;
 }
 
 export function httpPackSource(baseUrl: string, fetchFn: typeof fetch = fetch): PackSource {
@@ -39,6 +42,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function readVerified(source: PackSource, ref: FileRef): Promise<Uint8Array> {
   const bytes = await source.readBytes(ref.file);
   if (bytes.byteLength !== ref.bytes) {
+    await source.onBadFile?.(ref.file, `"${ref.file}" has ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`);
     throw appError(
       'pack-corrupt',
       `The model pack file "${ref.file}" has ${bytes.byteLength} bytes, the manifest says ${ref.bytes}: it is damaged or incomplete. Re-download the pack.`,
@@ -46,6 +50,7 @@ export async function readVerified(source: PackSource, ref: FileRef): Promise<Ui
   }
   const hash = await sha256Hex(bytes);
   if (hash !== ref.sha256) {
+    await source.onBadFile?.(ref.file, `"${ref.file}" fails its integrity check (sha256 mismatch)`);
     throw appError('pack-corrupt', `The model pack file "${ref.file}" fails its integrity check (sha256 mismatch). Re-download the pack.`, `expected ${ref.sha256}, got ${hash}`);
   }
   return bytes;

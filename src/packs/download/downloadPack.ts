@@ -12,7 +12,7 @@ export interface DownloadDeps extends InstallDeps {
   fetchFn: typeof fetch;
 }
 
-async function fetchManifestText(fetchFn: typeof fetch, manifestUrl: string): Promise<string> {
+export async function fetchManifestText(fetchFn: typeof fetch, manifestUrl: string): Promise<string> {
   let res: Response;
   try {
     res = await fetchFn(manifestUrl, { cache: 'no-store' });

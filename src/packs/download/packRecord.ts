@@ -6,8 +6,8 @@
 import { appError } from '../../rpc/errors';
 import type { PackOrigin, StoredPack } from '../../rpc/packsApi';
 import type { PackManifest } from '../manifest';
-import { packFiles } from '../packInfo';
-import { readText, STATE_FILE, type PackDir } from '../storage';
+import { packFacts, packFiles } from '../packInfo';
+import { readText, STATE_FILE, type PackDir, type PackStorage } from '../storage';
 import { validateManifest } from '../validateManifest';
 
 export interface PackRecord {
@@ -77,16 +77,22 @@ export async function describeStored(dir: PackDir, manifest: PackManifest, recor
     else corrupt ??= { file: f.file, problem: size === null ? `"${f.file}" is missing from the browser's storage` : `"${f.file}" changed size in the browser's storage` };
   }
   return {
-    id: manifest.id,
-    name: manifest.name,
-    family: manifest.family,
-    dtype: manifest.dtype,
+    ...packFacts(manifest),
     origin: record.origin,
     status: corrupt ? 'corrupt' : verifiedFiles === files.length ? 'ready' : 'partial',
-    totalBytes: files.reduce((s, f) => s + f.bytes, 0),
     storedBytes,
     fileCount: files.length,
     verifiedFiles,
     ...(corrupt ? { corruptFile: corrupt.file, problem: corrupt.problem } : {}),
   };
+}
+
+/** Records that `file` of an installed pack failed a check (at load time): the manager shows it corrupt. */
+export async function markCorrupt(storage: PackStorage, packId: string, file: string, problem: string): Promise<void> {
+  const dir = await storage.dir(packId, false);
+  const record = dir && (await readRecord(dir));
+  if (!dir || !record) return;
+  delete record.verified[file];
+  record.corrupt = { file, problem };
+  await writeRecord(dir, record);
 }
