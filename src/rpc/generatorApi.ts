@@ -9,6 +9,8 @@ export interface BackendInfo {
   reason?: string;
   adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
   shaderF16: boolean;
+  /** The adapter's limits and features (whenever an adapter was found, even if WebGPU is not used). */
+  gpu?: import('./gpuCapabilities').GpuCapabilities;
 }
 
 export interface PackSummary {
@@ -76,6 +78,13 @@ export interface GenerateRequest {
   ipAdapterImage?: RgbaImage;
   /** ip_adapter_scale; default 1.0. */
   ipAdapterScale?: number;
+  /**
+   * IP-Adapter FaceID face image (packs with face graphs, any family); default: the condition image.
+   * Needs one clearly visible face (the largest-score face insightface finds is used).
+   */
+  faceImage?: RgbaImage;
+  /** ip_adapter_face_scale; default 1.0. */
+  ipAdapterFaceScale?: number;
   /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
   firstFrame?: FirstFrameMode;
   /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */

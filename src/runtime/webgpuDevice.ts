@@ -7,6 +7,7 @@
  * numbers on some adapters (web-platform-notes, "MultiHeadAttention").
  */
 import type { BackendInfo } from '../rpc/generatorApi';
+import { adapterCapabilities } from '../rpc/gpuCapabilities';
 
 export interface WebGpuProbe {
   info: BackendInfo;
@@ -22,14 +23,10 @@ export async function probeWebGpu(gpu: GPU | undefined = (globalThis.navigator a
     return { info: { backend: 'wasm', reason: `WebGPU adapter request failed: ${String(e)}`, shaderF16: false } };
   }
   if (!adapter) return { info: { backend: 'wasm', reason: 'No WebGPU adapter is available (GPU blocked or disabled).', shaderF16: false } };
-  const shaderF16 = adapter.features.has('shader-f16');
-  const ai = adapter.info;
-  const adapterInfo = {
-    vendor: ai?.vendor ?? '',
-    architecture: ai?.architecture ?? '',
-    description: ai?.description ?? '',
-    isFallbackAdapter: Boolean((ai as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter),
-  };
+  const caps = adapterCapabilities(adapter);
+  const shaderF16 = caps.features.shaderF16;
+  const { vendor, architecture, description, isFallbackAdapter } = caps;
+  const adapterInfo = { vendor, architecture, description, isFallbackAdapter };
   try {
     const device = await adapter.requestDevice({
       requiredFeatures: shaderF16 ? ['shader-f16'] : [],
@@ -43,8 +40,8 @@ export async function probeWebGpu(gpu: GPU | undefined = (globalThis.navigator a
         maxComputeWorkgroupSizeZ: adapter.limits.maxComputeWorkgroupSizeZ,
       },
     });
-    return { info: { backend: 'webgpu', adapter: adapterInfo, shaderF16 }, device };
+    return { info: { backend: 'webgpu', adapter: adapterInfo, shaderF16, gpu: caps }, device };
   } catch (e) {
-    return { info: { backend: 'wasm', reason: `Could not create a WebGPU device: ${String(e)}`, adapter: adapterInfo, shaderF16 }, device: undefined };
+    return { info: { backend: 'wasm', reason: `Could not create a WebGPU device: ${String(e)}`, adapter: adapterInfo, shaderF16, gpu: caps }, device: undefined };
   }
 }

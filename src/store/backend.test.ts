@@ -31,8 +31,11 @@ describe('probeBackend', () => {
     expect(await probeBackend({} as Navigator)).toEqual({ backend: 'wasm', reason: 'this browser has no WebGPU' });
     const noAdapter = { gpu: { requestAdapter: async () => null } } as unknown as Navigator;
     expect((await probeBackend(noAdapter)).reason).toMatch(/no WebGPU adapter/);
-    const ok = { gpu: { requestAdapter: async () => ({}) } } as unknown as Navigator;
-    expect(await probeBackend(ok)).toEqual({ backend: 'webgpu' });
+    const adapter = { info: { vendor: 'v' }, features: new Set(['shader-f16']), limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 30 } };
+    const ok = { gpu: { requestAdapter: async () => adapter } } as unknown as Navigator;
+    const probe = await probeBackend(ok);
+    expect(probe.backend).toBe('webgpu');
+    expect(probe.gpu).toMatchObject({ vendor: 'v', limits: { maxStorageBufferBindingSize: 2 ** 30 }, features: { shaderF16: true, subgroups: false } });
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Backend, PackSummary } from '../rpc/generatorApi';
+import { adapterCapabilities, type GpuCapabilities } from '../rpc/gpuCapabilities';
 import type { PackDefaults } from '../packs/manifest';
 import type { BackendChoice } from './settings';
 
@@ -6,6 +7,8 @@ import type { BackendChoice } from './settings';
 export interface BackendProbe {
   backend: Backend;
   reason?: string;
+  /** The adapter's limits and features, when there is an adapter. */
+  gpu?: GpuCapabilities;
 }
 
 /**
@@ -21,7 +24,7 @@ export async function probeBackend(nav: Navigator | undefined = globalThis.navig
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { backend: 'wasm', reason: 'no WebGPU adapter (GPU blocklisted or disabled)' };
-    return { backend: 'webgpu' };
+    return { backend: 'webgpu', gpu: adapterCapabilities(adapter) };
   } catch (e) {
     return { backend: 'wasm', reason: `WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { useApp } from '../store';
+import { GpuCapabilitiesView } from './GpuCapabilitiesView';
 import { gpuCheckText } from '../store/gpuCheck';
 import { isBusy } from '../store/progress';
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../store/settings';
@@ -23,6 +24,7 @@ export function GpuSettings() {
   return (
     <section className="gpu-settings" aria-labelledby={`${id}-heading`}>
       <h3 id={`${id}-heading`}>Your GPU</h3>
+      <GpuCapabilitiesView />
       <div className="field">
         <label htmlFor={`${id}-backend`} className="field-label">
           Backend
