@@ -18,6 +18,7 @@ function harness(impl: Partial<PacksApi>) {
   const api: PacksApi = {
     list: async () => [STORED],
     inspect: async () => STORED,
+    readManifest: async () => ({ id: 'p' }),
     download: async (_url, onProgress) => {
       calls.push('download');
       await onProgress({ type: 'verifying', file: 'a.onnx' });

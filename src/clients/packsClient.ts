@@ -7,6 +7,8 @@ import { WorkerConnection, type WorkerLike } from './workerConnection';
 export interface PacksClient {
   list(): Promise<StoredPack[]>;
   inspect(manifestUrl: string): Promise<PackFacts>;
+  /** An installed pack's manifest.json (parsed), read from OPFS. */
+  readManifest(packId: string): Promise<unknown>;
   /** Asks the browser to keep the site's storage (navigator.storage.persist), then downloads or resumes. */
   download(manifestUrl: string, onProgress: PackProgressCallback): Promise<StoredPack>;
   importFiles(files: { path: string; file: Blob }[], onProgress: PackProgressCallback): Promise<StoredPack>;
@@ -34,6 +36,7 @@ export function createPacksClient(spawn: () => WorkerLike = spawnPacksWorker, pe
   const conn = new WorkerConnection<PacksApi>(spawn, 'packs worker');
   return {
     list: () => conn.call((api) => api.list()),
+    readManifest: (id) => conn.call((api) => api.readManifest(id), 'pack-missing'),
     inspect: (url) => conn.call((api) => api.inspect(url), 'download-failed'),
     async download(url, onProgress) {
       await persist();

@@ -176,3 +176,12 @@ describe('packs service: inspect', () => {
     expect(storage.files.size).toBe(0);
   });
 });
+
+describe('packs service: stored manifest', () => {
+  it('returns an installed pack manifest, pack-missing for an unknown pack', async () => {
+    const { api, onProgress } = setup();
+    await api.download(MANIFEST, onProgress);
+    expect(await api.readManifest('tiny-musev')).toMatchObject({ id: 'tiny-musev', family: 'musev' });
+    await expect(api.readManifest('nope')).rejects.toMatchObject({ code: 'pack-missing' });
+  });
+});

@@ -3,7 +3,8 @@
  * list installed packs with their state, download, import, remove.
  */
 import type { PacksApi, StoredPack } from '../rpc/packsApi';
-import { toAppError } from '../rpc/errors';
+import { appError, toAppError } from '../rpc/errors';
+import { readText } from './storage';
 import { downloadPack, fetchManifestText, type DownloadDeps } from './download/downloadPack';
 import { importPack } from './download/importPack';
 import { describeStored, parseManifest, readRecord, readStoredManifest } from './download/packRecord';
@@ -34,6 +35,13 @@ export function createPacksService(deps: PacksServiceDeps): PacksApi {
           if (dir && manifest && record) out.push(await describeStored(dir, manifest, record));
         }
         return out;
+      }),
+    readManifest: (packId) =>
+      rethrowPlain(async () => {
+        const dir = await deps.storage.dir(packId, false);
+        const text = dir && (await readText(dir, 'manifest.json'));
+        if (!text) throw appError('pack-missing', `The model pack "${packId}" is not installed in this browser (its storage may have been cleared). Download or import it in the pack manager.`);
+        return JSON.parse(text) as unknown;
       }),
     inspect: (manifestUrl) => rethrowPlain(async () => packFacts(parseManifest(await fetchManifestText(deps.fetchFn, manifestUrl), manifestUrl))),
     download: (manifestUrl, onProgress) => rethrowPlain(() => downloadPack(install, manifestUrl, onProgress)),

@@ -72,6 +72,8 @@ export interface StorageEstimate {
 
 export interface PacksApi {
   list(): Promise<StoredPack[]>;
+  /** The stored manifest.json of an installed pack (parsed JSON). */
+  readManifest(packId: string): Promise<unknown>;
   /** Read a manifest (not installing anything): size, GPU features, memory estimate. */
   inspect(manifestUrl: string): Promise<PackFacts>;
   /** Download (or resume) the pack whose manifest is at `manifestUrl` into OPFS. */

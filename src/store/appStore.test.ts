@@ -299,7 +299,7 @@ describe('app store', () => {
     h.store.getState().setSetting('prompt', 'hello');
     h.store.getState().rollSeed();
     const saved = JSON.parse(storage.data.get(STORAGE_KEY)!);
-    expect(Object.keys(saved.state).sort()).toEqual(['packPath', 'settings', 'settingsFromPackId']);
+    expect(Object.keys(saved.state).sort()).toEqual(['customPackUrls', 'packBaseUrl', 'packPath', 'settings', 'settingsFromPackId']);
     expect(saved.state.settings.seed).toBe(2 ** 31);
 
     saved.state.settings.steps = 'oops';

@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import type { EncoderClient } from '../clients/encoderClient';
 import type { GeneratorClient } from '../clients/generatorClient';
+import type { PacksClient } from '../clients/packsClient';
 import type { AppError } from '../rpc/errors';
 import type { BackendInfo, PackSummary } from '../rpc/generatorApi';
 import type { BackendProbe } from './backend';
@@ -9,9 +10,10 @@ import { createGpuCheckSlice, type GpuCheckSlice } from './gpuCheckSlice';
 import type { DecodedImage, LoadedImage } from './image';
 import { createImageSlice, type ImageSlice } from './imageSlice';
 import { createJobSlice, type JobSlice } from './jobSlice';
+import { createPackManagerSlice, type PackManagerSlice } from './packManagerSlice';
 import { createPackSlice, type PackSlice } from './packSlice';
 import { createQueueSlice, type QueueSlice } from './queueSlice';
-import { DEFAULT_PACK_PATH, isCatalogPath } from './packCatalog';
+import { DEFAULT_PACK_PATH, httpUrl, isCatalogPath } from './packCatalog';
 import { sanitizeSettings } from './settings';
 import { createSettingsSlice, type SettingsSlice } from './settingsSlice';
 
@@ -31,6 +33,7 @@ export interface PackState {
 export type AppState = SettingsSlice &
   ImageSlice &
   PackSlice &
+  PackManagerSlice &
   JobSlice &
   GpuCheckSlice &
   QueueSlice & {
@@ -58,6 +61,8 @@ export interface AppDeps {
   probeBackend: () => Promise<BackendProbe>;
   createObjectURL: (blob: Blob) => string;
   revokeObjectURL: (url: string) => void;
+  /** The packs worker (downloads, imports, OPFS); absent = no pack manager. */
+  packs?: PacksClient;
 }
 
 export const STORAGE_KEY = 'musev-web:settings';
@@ -77,6 +82,7 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
     ...createSettingsSlice(set, get, deps, internals),
     ...createImageSlice(set, get, deps),
     ...createPackSlice(set, get, deps, internals),
+    ...createPackManagerSlice(set, get, deps),
     ...createJobSlice(set, get, jobDeps),
     ...createGpuCheckSlice(set, get, deps),
     ...createQueueSlice(set, get, deps, internals),
@@ -90,7 +96,7 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
       name: STORAGE_KEY,
       version: 1,
       storage: createJSONStorage(() => storage),
-      partialize: (s) => ({ settings: s.settings, settingsFromPackId: s.settingsFromPackId, packPath: s.packPath }),
+      partialize: (s) => ({ settings: s.settings, settingsFromPackId: s.settingsFromPackId, packPath: s.packPath, packBaseUrl: s.packBaseUrl, customPackUrls: s.customPackUrls }),
       merge: (persisted, current) => {
         const p = (typeof persisted === 'object' && persisted !== null ? persisted : {}) as Record<string, unknown>;
         return {
@@ -98,6 +104,8 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
           settings: sanitizeSettings(p.settings, current.settings),
           settingsFromPackId: typeof p.settingsFromPackId === 'string' ? p.settingsFromPackId : null,
           packPath: isCatalogPath(p.packPath) ? p.packPath : DEFAULT_PACK_PATH,
+          packBaseUrl: typeof p.packBaseUrl === 'string' && httpUrl(p.packBaseUrl) ? p.packBaseUrl : current.packBaseUrl,
+          customPackUrls: Array.isArray(p.customPackUrls) ? p.customPackUrls.filter((u): u is string => typeof u === 'string' && httpUrl(u) !== null) : [],
         };
       },
     }),

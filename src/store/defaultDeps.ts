@@ -1,6 +1,7 @@
 import type { StateStorage } from 'zustand/middleware';
 import { getEncoderClient } from '../clients/encoderClient';
 import { getGeneratorClient } from '../clients/generatorClient';
+import { getPacksClient } from '../clients/packsClient';
 import type { AppDeps } from './appStore';
 import { probeBackend } from './backend';
 import { decodeImageFile } from './image';
@@ -31,14 +32,16 @@ export function browserDeps(): AppDeps {
     generator: getGeneratorClient(),
     encoder: getEncoderClient(),
     storage: browserStorage(),
-    manifestUrl: (packPath) => new URL(`${import.meta.env.BASE_URL}${packPath}`, document.baseURI).href,
+    // `opfs:<packId>` (an installed pack) passes through: the generator worker reads it from OPFS.
+    manifestUrl: (packPath) => (packPath.startsWith('opfs:') ? packPath : new URL(`${import.meta.env.BASE_URL}${packPath}`, document.baseURI).href),
     now: () => performance.now(),
     random: () => crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32,
     decodeImage: decodeImageFile,
     cropResize: (image, width, height) => cropResizeRgba(image, width, height),
-    fetchJson,
+    fetchJson: (url) => (url.startsWith('opfs:') ? getPacksClient().readManifest(url.slice(5)) : fetchJson(url)),
     probeBackend: () => probeBackend(),
     createObjectURL: (blob) => URL.createObjectURL(blob),
     revokeObjectURL: (url) => URL.revokeObjectURL(url),
+    packs: getPacksClient(),
   };
 }

@@ -29,6 +29,8 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
     }
     update(id, (job) => ({ ...job, status: 'error', etaMs: null, error }));
     set({ error });
+    // An installed pack that failed its check while loading: the pack manager then shows which file, with Re-download.
+    if (error.code === 'pack-corrupt' || error.code === 'pack-missing') void get().refreshPacks();
   };
 
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PACK_PATH, isCatalogPath, PACK_CATALOG } from './packCatalog';
+import type { StoredPack } from '../rpc/packsApi';
+import { DEFAULT_PACK_BASE_URL, DEFAULT_PACK_PATH, familyManifestUrl, httpUrl, isCatalogPath, managerEntries, PACK_CATALOG, storedPackIdOf } from './packCatalog';
 import { describeFeatures, featuresOfManifest, firstFrameUnavailableReason, packFeatures } from './packFeatures';
 
 describe('pack catalog', () => {
@@ -36,5 +37,45 @@ describe('packFeatures', () => {
     expect(firstFrameUnavailableReason(packFeatures('musev', ['unet']))).toBe('this model pack has no unet_spatial graph');
     expect(firstFrameUnavailableReason(packFeatures('musev', ['unet_spatial']))).toBeNull();
     expect(firstFrameUnavailableReason(null)).toMatch(/not read/);
+  });
+});
+
+describe('pack manager catalog', () => {
+  const stored = (id: string, origin: StoredPack['origin']): StoredPack => ({
+    id, name: id.toUpperCase(), family: 'musev', dtype: 'float32', totalBytes: 1, gpuFeatures: [], gpuMemoryBytes: 1,
+    origin, status: 'ready', storedBytes: 1, fileCount: 1, verifiedFiles: 1,
+  });
+
+  it('accepts installed-pack choices (opfs:<id>) but no other URL or unsafe id', () => {
+    expect(isCatalogPath('opfs:tiny-musev')).toBe(true);
+    expect(storedPackIdOf('opfs:tiny-musev')).toBe('tiny-musev');
+    expect(isCatalogPath('opfs:../x')).toBe(false);
+    expect(isCatalogPath('opfs:')).toBe(false);
+  });
+
+  it('lists bundled packs, the three fp16 families under the base URL, custom URLs, then imported packs', () => {
+    const rows = managerEntries({
+      bundledUrl: (p) => `http://app/${p}`,
+      baseUrl: 'https://models.example/repo/resolve/main',
+      customUrls: ['http://127.0.0.1:9/tiny-musev/manifest.json'],
+      installed: [stored('tiny-musev', { kind: 'url', manifestUrl: 'http://127.0.0.1:9/tiny-musev/manifest.json' }), stored('mine', { kind: 'import' })],
+    });
+    expect(rows.map((r) => [r.kind, r.manifestUrl, r.stored?.id ?? null])).toEqual([
+      ['bundled', 'http://app/packs/tiny-musev/manifest.json', null],
+      ['bundled', 'http://app/packs/tiny-musev-referencenet/manifest.json', null],
+      ['family', 'https://models.example/repo/resolve/main/musev-fp16/manifest.json', null],
+      ['family', 'https://models.example/repo/resolve/main/musev_referencenet-fp16/manifest.json', null],
+      ['family', 'https://models.example/repo/resolve/main/musev_referencenet_pose-fp16/manifest.json', null],
+      ['custom', 'http://127.0.0.1:9/tiny-musev/manifest.json', 'tiny-musev'],
+      ['installed', null, 'mine'],
+    ]);
+    expect(rows[2].dtypeHint).toBe('float16');
+    expect(familyManifestUrl(DEFAULT_PACK_BASE_URL, 'musev-fp16')).toMatch(/^https:\/\/huggingface\.co\/.+\/resolve\/main\/musev-fp16\/manifest\.json$/);
+  });
+
+  it('only absolute http(s) URLs are accepted', () => {
+    expect(httpUrl(' https://x.example/a/manifest.json ')).toBe('https://x.example/a/manifest.json');
+    expect(httpUrl('javascript:alert(1)')).toBeNull();
+    expect(httpUrl('packs/x')).toBeNull();
   });
 });

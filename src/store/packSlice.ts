@@ -1,14 +1,17 @@
 import type { PackSummary } from '../rpc/generatorApi';
 import type { AppDeps, GetState, PackState, SetState, StoreInternals } from './appStore';
 import { packMaxEdge, summarizeManifest } from './backend';
-import { DEFAULT_PACK_PATH, isCatalogPath, PACK_CATALOG, type PackAvailability } from './packCatalog';
+import { DEFAULT_PACK_PATH, isCatalogPath, PACK_CATALOG, storedPackIdOf, type PackAvailability } from './packCatalog';
 import { featuresOfManifest, packFeatures, type PackFeatures } from './packFeatures';
 import { isBusy } from './progress';
 import { settingsFromPack, type Settings } from './settings';
 import { defaultSizeForImage } from './size';
 
 export interface PackSlice extends PackState {
-  /** The chosen catalog pack (manifest path; persisted). Generate and Check GPU load this one. */
+  /**
+   * The chosen pack (persisted): a bundled pack's manifest path, or `opfs:<packId>` for a pack
+   * installed in the pack manager (read from OPFS). Generate and Check GPU load this one.
+   */
   packPath: string;
   /** What the current pack can do (from its manifest); null until read. */
   packFeatures: PackFeatures | null;
@@ -77,13 +80,15 @@ export function createPackSlice(set: SetState, get: GetState, deps: AppDeps, int
       const reads = await Promise.all(PACK_CATALOG.map((p) => readManifest(deps, p.path)));
       const byPath = new Map(PACK_CATALOG.map((p, i) => [p.path, reads[i]]));
       set({ packAvailability: Object.fromEntries(PACK_CATALOG.map((p) => [p.path, 'problem' in byPath.get(p.path)! ? 'missing' : 'installed'])) });
-      // A stored choice whose pack is gone falls back to the default pack.
+      // An installed pack (opfs:<id>) is read from OPFS; a stored choice whose pack is gone falls back to the default pack.
       let path = get().packPath;
-      if (byPath.get(path) === undefined || ('problem' in byPath.get(path)! && path !== DEFAULT_PACK_PATH)) {
+      let read = byPath.get(path) ?? (storedPackIdOf(path) !== null ? await readManifest(deps, path) : undefined);
+      if (read === undefined || ('problem' in read && path !== DEFAULT_PACK_PATH)) {
         path = DEFAULT_PACK_PATH;
+        read = byPath.get(path);
         set({ packPath: path });
       }
-      await readChosen(path, byPath.get(path));
+      await readChosen(path, read);
       await probe;
     },
 
@@ -91,6 +96,8 @@ export function createPackSlice(set: SetState, get: GetState, deps: AppDeps, int
       const s = get();
       if (!isCatalogPath(path) || path === s.packPath || isBusy(s.job.status) || s.gpuCheck.status === 'running') return;
       if (s.packAvailability[path] === 'missing') return;
+      const stored = storedPackIdOf(path);
+      if (stored !== null && !s.installedPacks.some((p) => p.id === stored && p.status === 'ready')) return;
       set({ packPath: path });
       await readChosen(path);
     },
