@@ -25,6 +25,7 @@ import type { Mt19937 } from '../core/mt19937';
 import { advanceStepNoise, type NoiseType } from '../core/noise';
 import { checkAbort } from './cancel';
 import type { DenoiserNet, TensorF32, UnetConditioning } from './networks';
+import { predictWindows } from './unetBatch';
 
 export interface DenoiseOptions {
   unet: DenoiserNet;
@@ -44,6 +45,12 @@ export interface DenoiseOptions {
   /** frame_index for a UNet input of T frames. */
   frameIndex(T: number): number[];
   conditioning?: UnetConditioning;
+  /**
+   * Windows per UNet call (indices into `windows`, same length within a call; memoryPlan's
+   * `calls`) and whether the CFG halves share a call. Default: one window per call, halves together.
+   */
+  calls?: number[][];
+  cfgTogether?: boolean;
   /** The `noise_type` the Euler step draws with, and the run's generator. */
   stepNoise: { type: NoiseType; rng: Mt19937 };
   onWindow?(step: number, window: number): void;
@@ -59,25 +66,34 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   const accShape = [B, c4, N, h, w];
   const steps = o.scheduler.timesteps.length;
   if (o.guidance.length < steps) throw new Error(`denoise: ${o.guidance.length} guidance values for ${steps} steps`);
+  const calls = o.calls ?? o.windows.map((_, k) => [k]);
+  const unetCall = { B, cfgTogether: o.cfgTogether ?? true };
   let L = o.latents;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
     const t = o.scheduler.timesteps[i];
     const acc = new Float32Array(B * c4 * N * h * w);
     const count = new Float32Array(N);
-    for (let k = 0; k < o.windows.length; k++) {
-      const c = o.windows[k];
-      o.onWindow?.(i, k);
-      const x = o.scheduler.scaleModelInput(gatherFrames(L, o.shape, c), i);
-      const xShape = [B, c4, c.length, h, w];
-      const xB = repeatBatch(x, [1, c4, c.length, h, w], B);
-      const xin = condB ? concatFrames(condB, [B, c4, 1, h, w], xB, xShape) : xB;
-      const T = nv + c.length;
-      const eps = await o.unet.predict({ data: xin, shape: [B, c4, T, h, w] }, t, o.E, o.frameIndex(T), o.conditioning);
+    for (const group of calls) {
+      const n = o.windows[group[0]].length;
+      const T = nv + n;
+      const sampleShape = [B, c4, T, h, w];
+      const samples = group.map((k) => {
+        o.onWindow?.(i, k);
+        const c = o.windows[k];
+        if (c.length !== n) throw new Error(`denoise: windows ${group.join(', ')} of different lengths share a UNet call`);
+        const x = o.scheduler.scaleModelInput(gatherFrames(L, o.shape, c), i);
+        const xB = repeatBatch(x, [1, c4, n, h, w], B);
+        return condB ? concatFrames(condB, [B, c4, 1, h, w], xB, [B, c4, n, h, w]) : xB;
+      });
+      const eps = await predictWindows(o.unet, samples, sampleShape, t, o.E, o.frameIndex(T), o.conditioning, unetCall);
       checkAbort(o.signal);
-      // Drop the condition position, then accumulate into the window's frames.
-      const epsNoisy = nv ? gatherFrames(eps.data, eps.shape, c.map((_, j) => j + nv)) : eps.data;
-      scatterAddFrames(acc, accShape, epsNoisy, c, count);
+      group.forEach((k, g) => {
+        // Drop the condition position, then accumulate into the window's frames.
+        const c = o.windows[k];
+        const epsNoisy = nv ? gatherFrames(eps[g], sampleShape, c.map((_, j) => j + nv)) : eps[g];
+        scatterAddFrames(acc, accShape, epsNoisy, c, count);
+      });
     }
     divideByCount(acc, accShape, count);
     const eps = o.doCfg ? applyCfg(acc, accShape, o.guidance[i]) : acc;

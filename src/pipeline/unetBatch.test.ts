@@ -1,0 +1,73 @@
+/**
+ * Several windows per UNet call and CFG halves apart give the same latents as MuseV's one window
+ * per call (toy networks treat every batch item on its own, as the real UNet does; the real tiny
+ * packs are checked in src/runtime/batchedWindows.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
+import { Mt19937 } from '../core/mt19937';
+import { planWindows } from '../core/planWindows';
+import { torchRandnSeeded } from '../core/torchRandn';
+import { TOY_CONFIG, toyUnet, type UnetCall } from './__fixtures__/toyNetworks';
+import { denoise, type DenoiseOptions } from './denoise';
+import type { TensorF32, UnetConditioning } from './networks';
+
+const randomTensor = (shape: number[], seed: number): TensorF32 => ({ data: torchRandnSeeded(shape, seed), shape });
+
+async function run(windows: number[][], extra: Partial<DenoiseOptions>, conditioning?: UnetConditioning) {
+  const calls: UnetCall[] = [];
+  const scheduler = new EulerDiscreteScheduler(TOY_CONFIG.scheduler);
+  scheduler.setTimesteps(3);
+  const N = Math.max(...windows.flat()) + 1;
+  const shape = [1, 4, N, 4, 6];
+  const latents = await denoise({
+    unet: toyUnet(calls),
+    scheduler,
+    latents: randomTensor(shape, 1).data,
+    shape,
+    E: randomTensor([2, 77, 8], 2),
+    cond: randomTensor([1, 4, 1, 4, 6], 3),
+    windows,
+    guidance: [3.5, 4, 4.5],
+    doCfg: true,
+    frameIndex: (T) => Array.from({ length: T }, (_, j) => j),
+    conditioning,
+    stepNoise: { type: 'random', rng: new Mt19937(7) },
+    ...extra,
+  });
+  return { latents, calls };
+}
+
+const conditioning: UnetConditioning = {
+  ipTokens: randomTensor([2, 4, 8], 11),
+  ipScale: 0.7,
+  reference: { ref_d0: randomTensor([2, 3, 1, 4, 6], 12), ref_mid: randomTensor([2, 5, 1, 1, 2], 13) },
+  faceTokens: randomTensor([2, 4, 8], 14),
+  faceScale: 0.5,
+};
+
+describe('windows per UNet call', () => {
+  const windows = planWindows({ frames: 9, contextFrames: 4, overlap: 2, schedule: 'uniform_v2' }); // [0..3] [2..5] [4..7] [6..8]
+
+  it('stacked windows and split CFG halves give the one-window-per-call latents', async () => {
+    const base = await run(windows, {}, conditioning);
+    expect(base.calls.map((c) => c.sample.shape[0])).toEqual(Array(12).fill(2));
+    const together = await run(windows, { calls: [[0, 1, 2], [3]] }, conditioning);
+    expect(together.calls.slice(0, 2).map((c) => c.sample.shape)).toEqual([[6, 4, 5, 4, 6], [2, 4, 4, 4, 6]]);
+    expect(together.calls[0].conditioning?.reference?.ref_mid.shape).toEqual([6, 5, 1, 1, 2]);
+    const apart = await run(windows, { calls: [[0, 1], [2], [3]], cfgTogether: false }, conditioning);
+    expect(apart.calls.slice(0, 6).map((c) => c.sample.shape[0])).toEqual([2, 2, 1, 1, 1, 1]);
+    for (const other of [together, apart]) {
+      let maxDiff = 0;
+      other.latents.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - base.latents[i]))));
+      expect(maxDiff).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it('without conditioning too, and refuses windows of different lengths in one call', async () => {
+    const base = await run(windows, {});
+    const together = await run(windows, { calls: [[0, 1, 2], [3]] });
+    expect(Array.from(together.latents)).toEqual(Array.from(base.latents));
+    await expect(run(windows, { calls: [[0], [1], [2, 3]] })).rejects.toThrow(/different lengths/);
+  });
+});
