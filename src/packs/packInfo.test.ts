@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PackManifest } from './manifest';
-import { estimateGpuMemory, formatBytes, MIN_WORKSPACE_BYTES, packBytes, packFiles, requiredGpuFeatures } from './packInfo';
+import { estimateGpuMemory, MIN_WORKSPACE_BYTES, packBytes, packFiles, requiredGpuFeatures } from './packInfo';
 
 const tiny = JSON.parse(readFileSync(new URL('../../public/packs/tiny-musev/manifest.json', import.meta.url), 'utf8')) as PackManifest;
 
@@ -42,12 +42,5 @@ describe('packInfo', () => {
     delete (big.graphs as Record<string, unknown>).unet_spatial;
     for (const k of ['text_encoder', 'vae_encoder', 'vae_decoder'] as const) big.graphs[k] = { ...tiny.graphs[k], bytes: 0, externalData: [] };
     expect(estimateGpuMemory(big)).toEqual({ weightsBytes: 2 ** 31, workspaceBytes: 2 ** 29, totalBytes: 2 ** 31 + 2 ** 29 });
-  });
-
-  it('formats bytes in decimal units', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(29_753_342)).toBe('29.8 MB');
-    expect(formatBytes(2_500_000_000)).toBe('2.5 GB');
-    expect(formatBytes(150_000)).toBe('150 kB');
   });
 });

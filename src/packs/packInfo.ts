@@ -3,6 +3,7 @@
  * which files it has, how many bytes, which GPU features it needs, and a rough GPU memory estimate.
  */
 import type { PackFacts } from '../rpc/packsApi';
+export { formatBytes } from '../core/formatBytes';
 import type { FileRef, PackManifest } from './manifest';
 
 /**
@@ -58,19 +59,6 @@ export function estimateGpuMemory(m: PackManifest): { weightsBytes: number; work
   }
   const workspaceBytes = Math.max(MIN_WORKSPACE_BYTES, Math.ceil(weightsBytes / 4));
   return { weightsBytes, workspaceBytes, totalBytes: weightsBytes + workspaceBytes };
-}
-
-/** "29.8 MB", "2.5 GB", "512 B" (decimal units, like the browser's download shelf). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 export function packFacts(m: PackManifest): PackFacts {

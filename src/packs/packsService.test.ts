@@ -145,6 +145,12 @@ describe('packs service: import and remove', () => {
     expect(host.requests).toHaveLength(0);
   });
 
+  it('imports files picked one by one (no folders): tokenizer files are found by name', async () => {
+    const { api, onProgress } = setup({ down: true });
+    const flat = asFiles('').map((f) => ({ ...f, path: f.path.split('/').pop()! }));
+    expect((await api.importFiles(flat, onProgress)).status).toBe('ready');
+  });
+
   it('an import with a damaged file is corrupt naming it; without manifest.json it says so', async () => {
     const { api, onProgress } = setup();
     const files = asFiles('');

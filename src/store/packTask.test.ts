@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reducePackTask, startTask, taskPercent } from './packTask';
+import { reducePackTask, rowStatus, startTask, taskPercent } from './packTask';
 
 describe('pack task', () => {
   it('folds manifest, bytes, verifying, verified/skipped and ready events', () => {
@@ -17,5 +17,13 @@ describe('pack task', () => {
     t = reducePackTask(t, { type: 'verified', file: 'b' });
     expect(t.verified).toBe(2);
     expect(taskPercent(startTask('x', 'import'))).toBe(0);
+  });
+
+  it('row status: a running task first, then the stored status, else not downloaded', () => {
+    const t = startTask('u', 'download');
+    expect(rowStatus(null, null)).toBe('not-downloaded');
+    expect(rowStatus({ status: 'partial' }, null)).toBe('partial');
+    expect(rowStatus({ status: 'corrupt' }, t)).toBe('downloading');
+    expect(rowStatus(null, { ...t, phase: 'verifying' })).toBe('verifying');
   });
 });

@@ -58,3 +58,11 @@ export function reducePackTask(t: PackTask, e: PackProgressEvent): PackTask {
 export function taskPercent(t: PackTask): number {
   return t.totalBytes > 0 ? Math.floor((t.totalDone / t.totalBytes) * 100) : 0;
 }
+
+export type RowStatus = 'not-downloaded' | 'downloading' | 'verifying' | 'partial' | 'ready' | 'corrupt';
+
+/** A manager row's state: the running task wins, then the installed copy's status. */
+export function rowStatus(stored: { status: 'partial' | 'ready' | 'corrupt' } | null, task: PackTask | null): RowStatus {
+  if (task) return task.phase === 'verifying' ? 'verifying' : 'downloading';
+  return stored ? stored.status : 'not-downloaded';
+}

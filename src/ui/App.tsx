@@ -7,6 +7,7 @@ import { FirstFrameMode } from './FirstFrameMode';
 import { GenerateBar } from './GenerateBar';
 import { ImageDrop } from './ImageDrop';
 import { LiveFrames } from './LiveFrames';
+import { PackManager } from './PackManager';
 import { PackPicker } from './PackPicker';
 import { PromptFields } from './PromptFields';
 import { ResultPlayer } from './ResultPlayer';
@@ -44,6 +45,9 @@ export function App() {
           </div>
           <div className="panel panel-settings">
             <SettingsPanel />
+          </div>
+          <div className="panel panel-packs">
+            <PackManager />
           </div>
         </div>
         <div className="column outputs">

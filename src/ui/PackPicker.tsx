@@ -5,13 +5,15 @@ import { describeFeatures } from '../store/packFeatures';
 import { isBusy } from '../store/progress';
 
 /**
- * Which model pack (model family) generates: the bundled packs; one whose manifest is missing is
- * listed as "not installed". The worker loads the chosen pack on the next Generate.
+ * Which model pack (model family) generates: the bundled packs (one whose manifest is missing is
+ * listed as "not installed"), then the packs installed in the pack manager that are ready (read
+ * from the browser's storage). The worker loads the chosen pack on the next Generate.
  */
 export function PackPicker() {
   const path = useApp((s) => s.packPath);
   const availability = useApp((s) => s.packAvailability);
   const features = useApp((s) => s.packFeatures);
+  const installed = useApp((s) => s.installedPacks);
   const choosePack = useApp((s) => s.choosePack);
   const locked = useApp((s) => isBusy(s.job.status) || s.gpuCheck.status === 'running');
   const id = useId();
@@ -40,6 +42,13 @@ export function PackPicker() {
             </option>
           );
         })}
+        {installed
+          .filter((p) => p.status === 'ready' || `opfs:${p.id}` === path)
+          .map((p) => (
+            <option key={p.id} value={`opfs:${p.id}`} disabled={p.status !== 'ready'}>
+              {p.name} · installed{p.status !== 'ready' ? ` (${p.status})` : ''}
+            </option>
+          ))}
       </select>
       <span id={`${id}-about`} className="field-hint">
         {features ? (

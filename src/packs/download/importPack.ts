@@ -30,10 +30,16 @@ export async function importPack(deps: InstallDeps, files: readonly LocalFile[],
   const root = packRoot(files);
   if (root === null) throw appError('pack-missing', 'These files are not a model pack: there is no manifest.json among them. Pick the pack folder itself (the one holding manifest.json).');
   const byPath = new Map(files.map((f) => [f.path.replace(/^\/+/, ''), f.file]));
+  // Files picked one by one carry no folder: find "tokenizer/vocab.json" by its name when that is unique.
+  const byName = (path: string) => {
+    const name = path.split('/').pop()!;
+    const hits = files.filter((f) => f.path.split('/').pop() === name);
+    return hits.length === 1 ? hits[0].file : undefined;
+  };
   const text = await byPath.get(`${root}manifest.json`)!.text();
   const manifest = parseManifest(text, 'the imported folder');
   return installPack(deps, manifest, text, { kind: 'import' }, async (ref, writer, have, onBytes) => {
-    const src = byPath.get(`${root}${ref.file}`);
+    const src = byPath.get(`${root}${ref.file}`) ?? byName(ref.file);
     if (!src) throw appError('pack-missing', `The imported folder has no "${ref.file}", which the pack's manifest lists. Import the whole pack folder.`, `file ${ref.file}`);
     if (src.size !== ref.bytes) throw appError('pack-corrupt', `The imported file "${ref.file}" has ${src.size} bytes, the manifest says ${ref.bytes}.`, `file ${ref.file}`);
     for (let at = have; at < src.size; at += COPY_CHUNK) {
