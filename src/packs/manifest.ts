@@ -36,9 +36,13 @@ export type CoreGraphName = 'text_encoder' | 'vae_encoder' | 'vae_decoder' | 'un
  * - `unet_spatial`: the UNet with temporal layers skipped (first-frame generation / redraw, T = 1);
  * - `referencenet`: ReferenceNet2D features for the musev_referencenet(_pose) families;
  * - `image_proj`: IP-Adapter ImageProjModel (CLIP image_embeds → IP tokens);
- * - `clip_vision`: CLIP ViT-H/14 vision tower with projection (pixel_values → image_embeds).
+ * - `clip_vision`: CLIP ViT-H/14 vision tower with projection (pixel_values → image_embeds);
+ * - IP-Adapter FaceID (any family, all three with `unet.ipAdapterFace` and `faceAnalysis`):
+ *   `face_detector` (SCRFD det_10g: image [1,3,640,640] → score_/bbox_/kps_{8,16,32}),
+ *   `face_embedder` (ArcFace w600k_r50: face [1,3,112,112] → embedding [1,512], not normalised),
+ *   `face_proj` (MLPProjModel: id_embeds [batch,512] → face_tokens [batch,tokens,D]).
  */
-export type OptionalGraphName = 'unet_spatial' | 'referencenet' | 'image_proj' | 'clip_vision';
+export type OptionalGraphName = 'unet_spatial' | 'referencenet' | 'image_proj' | 'clip_vision' | 'face_detector' | 'face_embedder' | 'face_proj';
 export type GraphName = CoreGraphName | OptionalGraphName;
 
 export interface TokenizerSpec {
@@ -99,7 +103,11 @@ export interface PackManifest {
     ipAdapter?: { tokens: number; clipEmbeddingDim: number };
     /** ReferenceNet fuse attentions (referencenet families): the UNet takes `ref_d0..ref_d9`, `ref_mid`. */
     referenceNet?: boolean;
+    /** IP-Adapter FaceID in attn2: the UNet takes `face_tokens` [batch, tokens, D] and `face_scale` [1]. */
+    ipAdapterFace?: { tokens: number; idEmbeddingDim: number };
   };
+  /** insightface buffalo_l face analysis around face_detector / face_embedder (FaceID packs). */
+  faceAnalysis?: { detectorSize: number; scoreThreshold: number; nmsThreshold: number; strides: number[]; anchorsPerCell: number; alignSize: number };
   /** CLIP image preprocessing for `clip_vision` (CLIPImageProcessor defaults). */
   clipVision?: { imageSize: number; mean: [number, number, number]; std: [number, number, number] };
   defaults: PackDefaults;

@@ -69,4 +69,17 @@ describe('validateManifest: families and optional graphs', () => {
     expect(r.errors).toContain('manifest.graphs.image_proj.inputs: must include "image_embeds"');
     expect(r.errors).toContain('manifest.graphs.mystery: is not a graph this app knows');
   });
+  it('IP-Adapter FaceID: all three face graphs, the token sizes, faceAnalysis and the UNet face inputs together', () => {
+    const m = load();
+    m.graphs.face_proj = { ...m.graphs.text_encoder, inputs: [{ name: 'id_embeds', dtype: 'float32', shape: ['batch', 512] }], outputs: [{ name: 'face_tokens', dtype: 'float32', shape: ['batch', 4, 32] }] };
+    m.faceAnalysis = { detectorSize: 640, scoreThreshold: 0.5, nmsThreshold: 0.4, strides: [8, 0], anchorsPerCell: 2, alignSize: 112 };
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain('manifest.graphs.face_detector: is required with IP-Adapter FaceID');
+    expect(r.errors).toContain('manifest.graphs.face_embedder: is required with IP-Adapter FaceID');
+    expect(r.errors).toContain('manifest.unet.ipAdapterFace: must be an object');
+    expect(r.errors).toContain('manifest.faceAnalysis.strides: must be a list of positive integers');
+    expect(r.errors).toContain('manifest.graphs.unet.inputs: must include "face_tokens" with IP-Adapter FaceID');
+  });
 });

@@ -10,7 +10,8 @@ export type ValidationResult =
   | { ok: false; errors: string[] };
 
 export const GRAPH_NAMES: readonly CoreGraphName[] = ['text_encoder', 'vae_encoder', 'vae_decoder', 'unet'];
-export const OPTIONAL_GRAPH_NAMES: readonly OptionalGraphName[] = ['unet_spatial', 'referencenet', 'image_proj', 'clip_vision'];
+export const OPTIONAL_GRAPH_NAMES: readonly OptionalGraphName[] = ['unet_spatial', 'referencenet', 'image_proj', 'clip_vision', 'face_detector', 'face_embedder', 'face_proj'];
+export const FACE_GRAPH_NAMES = ['face_detector', 'face_embedder', 'face_proj'] as const;
 const REF_FEATURES = ['ref_d0', 'ref_d1', 'ref_d2', 'ref_d3', 'ref_d4', 'ref_d5', 'ref_d6', 'ref_d7', 'ref_d8', 'ref_d9', 'ref_mid'];
 const FAMILIES = ['musev', 'musev_referencenet', 'musev_referencenet_pose'];
 const DTYPES = ['float32', 'float16', 'int64', 'int32'];
@@ -26,10 +27,15 @@ export const GRAPH_IO: Record<GraphName, { inputs: string[]; outputs: string[] }
   referencenet: { inputs: ['sample', 'timestep', 'encoder_hidden_states'], outputs: REF_FEATURES },
   image_proj: { inputs: ['image_embeds'], outputs: ['ip_tokens'] },
   clip_vision: { inputs: ['pixel_values'], outputs: ['image_embeds'] },
+  face_detector: { inputs: ['image'], outputs: ['score_8', 'score_16', 'score_32', 'bbox_8', 'bbox_16', 'bbox_32', 'kps_8', 'kps_16', 'kps_32'] },
+  face_embedder: { inputs: ['face'], outputs: ['embedding'] },
+  face_proj: { inputs: ['id_embeds'], outputs: ['face_tokens'] },
 };
 /** Extra UNet inputs of the referencenet families (IP-Adapter tokens and scale, ReferenceNet features). */
 export const UNET_IP_INPUTS = ['ip_tokens', 'ip_scale'];
 export const UNET_REFERENCE_INPUTS = REF_FEATURES;
+/** Extra UNet inputs of IP-Adapter FaceID packs (any family). */
+export const UNET_FACE_INPUTS = ['face_tokens', 'face_scale'];
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -166,6 +172,26 @@ export function validateManifest(json: unknown): ValidationResult {
       if (!isObj(spec) || !Array.isArray(spec.inputs)) continue;
       const ins = (spec.inputs as TensorSpec[]).map((t) => t?.name);
       for (const want of [...UNET_IP_INPUTS, ...UNET_REFERENCE_INPUTS]) if (!ins.includes(want)) c.fail(`manifest.graphs.${g}.inputs`, `must include "${want}" for the ${m.family} family`);
+    }
+  }
+
+  const hasFace = FACE_GRAPH_NAMES.filter((n) => graphs?.[n] !== undefined).length;
+  if (hasFace > 0 || (unet && unet.ipAdapterFace !== undefined) || m.faceAnalysis !== undefined) {
+    // IP-Adapter FaceID: all three graphs, the token sizes, the face-analysis constants.
+    for (const name of FACE_GRAPH_NAMES) if (graphs?.[name] === undefined) c.fail(`manifest.graphs.${name}`, 'is required with IP-Adapter FaceID');
+    const face = unet && c.obj(unet.ipAdapterFace, 'manifest.unet.ipAdapterFace');
+    if (face) for (const k of ['tokens', 'idEmbeddingDim']) c.num(face, k, 'manifest.unet.ipAdapterFace', { int: true, min: 1 });
+    const fa = c.obj(m.faceAnalysis, 'manifest.faceAnalysis');
+    if (fa) {
+      for (const k of ['detectorSize', 'anchorsPerCell', 'alignSize']) c.num(fa, k, 'manifest.faceAnalysis', { int: true, min: 1 });
+      for (const k of ['scoreThreshold', 'nmsThreshold']) c.num(fa, k, 'manifest.faceAnalysis', { min: 0 });
+      if (!Array.isArray(fa.strides) || fa.strides.length === 0 || !fa.strides.every((s) => Number.isInteger(s) && s > 0)) c.fail('manifest.faceAnalysis.strides', 'must be a list of positive integers');
+    }
+    for (const g of ['unet', 'unet_spatial'] as const) {
+      const spec = graphs?.[g];
+      if (!isObj(spec) || !Array.isArray(spec.inputs)) continue;
+      const ins = (spec.inputs as TensorSpec[]).map((t) => t?.name);
+      for (const want of UNET_FACE_INPUTS) if (!ins.includes(want)) c.fail(`manifest.graphs.${g}.inputs`, `must include "${want}" with IP-Adapter FaceID`);
     }
   }
 

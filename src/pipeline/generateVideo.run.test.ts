@@ -71,7 +71,7 @@ describe('generateVideo whole run (toy networks vs the PyTorch reference pipelin
         expect(spatial.length).toBe(0);
       }
       // referencenet families: every UNet call gets the same conditioning object of the run phase
-      if (c.refnet) expect([...calls, ...spatial].every((x) => x.conditioning && x.conditioning.ipTokens.shape[0] === 2)).toBe(true);
+      if (c.refnet) expect([...calls, ...spatial].every((x) => x.conditioning?.ipTokens?.shape[0] === 2)).toBe(true);
       else expect([...calls, ...spatial].every((x) => !x.conditioning)).toBe(true);
       if (c.anivv1) expect(calls[0].frameIndex).toEqual(calls[0].frameIndex.map((_, j) => Math.trunc(j * r.motionSpeed)));
     });

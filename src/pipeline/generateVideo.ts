@@ -9,6 +9,8 @@
  *   L          noisy latents of one shot (1, 4, N, h, w)
  *   E          text embeddings (2, 77·k, D) = [video negative prompt; prompt];  E1 the first frame's
  *   P, R       IP tokens and ReferenceNet features (referencenet families; imageConditioning.ts)
+ *   F          IP-Adapter FaceID face tokens (FaceID packs, any family; faceConditioning.ts), from the
+ *              face image (default: the condition image), fixed for every shot (fixed_refer_face_image)
  *   rng        ONE torch-compatible generator for the whole run: first-frame noise and step draws,
  *              then every shot's noise and step draws, in MuseV's order
  *
@@ -16,8 +18,11 @@
  *   1. Text:   E = textEncoder([neg; prompt]); E1 likewise with the first frame's negative prompt
  *   2. Image:  C = vaeEncoder(image) · scaling_factor                      (firstFrame 'image')
  *   3. First frame (spec §2.4): C = text→image or redraw at T = 1 (firstFrame.ts); the decoded frame
- *      becomes the refer / IP image (generate: when none was given; redraw: always)
- *   4. Image conditioning (referencenet families): P = image_proj(clip(ip image)), R = ReferenceNet(z_ref)
+ *      becomes the refer / IP image (generate: when none was given; redraw: always) and, after a
+ *      redraw, the face image (MuseV replaces refer_face_image only then: a generated first frame
+ *      leaves a missing face image missing)
+ *   4. Image conditioning (referencenet families): P = image_proj(clip(ip image)), R = ReferenceNet(z_ref);
+ *      FaceID: F = face_proj(arcface(face image)); the first frame used F of the face image as given
  *   5. Shots k = 0 … n_batch − 1 (spec §1.6):
  *        L = n·σ_max with n = video_fusion | random noise, + √iw·mean_t(C) (image-based noise)
  *        L = denoise(L; C, E, P, R, windows, g_i)                                     (denoise.ts)
@@ -38,10 +43,11 @@ import { checkAbort } from './cancel';
 import { denoise } from './denoise';
 import { encodePromptPair } from './encodePrompt';
 import { firstFrameLatent } from './firstFrame';
+import { faceConditioningFor } from './faceConditioning';
 import { conditioningFor } from './imageConditioning';
 import { decodeLatent, encodeLatent, pixelsFromDecoded, pixelsFromRgba, type PixelImage } from './images';
 import { noiseLatents } from './initialLatents';
-import type { Networks, TensorF32 } from './networks';
+import type { Networks, TensorF32, UnetConditioning } from './networks';
 import { resolveRequest, type PipelineConfig } from './options';
 
 export { CancelledError } from './cancel';
@@ -90,6 +96,13 @@ export async function generateVideo(
   const image = req.image ? pixelsFromRgba(req.image) : undefined;
   let refer: PixelImage | undefined = req.referImage ? pixelsFromRgba(req.referImage) : undefined;
   let ip: PixelImage | undefined = req.ipAdapterImage ? pixelsFromRgba(req.ipAdapterImage) : undefined;
+  // FaceID: the face image, by default the condition image (MuseV test_data_refer_face_image).
+  let face: PixelImage | undefined = req.faceImage ? pixelsFromRgba(req.faceImage) : image;
+  const faceCache = new Map<PixelImage, Float32Array>();
+  const withFace = async (c: UnetConditioning | undefined, Eb: TensorF32, faceImage: PixelImage | undefined) => {
+    const f = await faceConditioningFor(nets.face, cfg, { image: faceImage, scale: req.ipAdapterFaceScale, B: Eb.shape[0], D: Eb.shape[2] }, faceCache);
+    return f ? { ...c, ...f } : c;
+  };
   let C: TensorF32;
   if (req.firstFrame === 'image' || req.firstFrame === 'redraw') {
     if (!image) throw new Error(`generateVideo: firstFrame '${req.firstFrame}' needs a condition image`);
@@ -100,20 +113,25 @@ export async function generateVideo(
   // 3. First frame (spec §2.4): text → image, or redraw of the condition image, at T = 1.
   if (req.firstFrame !== 'image') {
     const redraw = req.firstFrame === 'redraw';
-    const ffConditioning = cfg.unetConditioning
-      ? await conditioningFor(nets, cfg, { refer: refer ?? (redraw ? image : undefined), ip: ip ?? (redraw ? image : undefined), E: E1!, ipScale: req.ipAdapterScale })
-      : undefined;
+    const ffConditioning = await withFace(
+      cfg.unetConditioning
+        ? await conditioningFor(nets, cfg, { refer: refer ?? (redraw ? image : undefined), ip: ip ?? (redraw ? image : undefined), E: E1!, ipScale: req.ipAdapterScale })
+        : undefined,
+      E1!,
+      face,
+    );
     C = await firstFrameLatent({ nets, cfg, req, E: E1!, x0: redraw ? C! : undefined, conditioning: ffConditioning, rng, frameIndex, onProgress, signal });
     const frame = pixelsFromDecoded(await decodeLatent(nets.vaeDecoder, C.data, [1, c4, h, w], cfg.vaeScalingFactor), W, H);
     checkAbort(signal);
     refer = redraw ? frame : (refer ?? frame);
     ip = redraw ? frame : (ip ?? frame);
+    if (redraw && face) face = frame;
   }
   refer ??= image;
   ip ??= image;
 
   // 4. Image conditioning of the video (referencenet families), fixed for every shot.
-  const conditioning = cfg.unetConditioning ? await conditioningFor(nets, cfg, { refer, ip, E, ipScale: req.ipAdapterScale }) : undefined;
+  const conditioning = await withFace(cfg.unetConditioning ? await conditioningFor(nets, cfg, { refer, ip, E, ipScale: req.ipAdapterScale }) : undefined, E, face);
   checkAbort(signal);
 
   // 5. Shots, chained end to end (spec §1.6).

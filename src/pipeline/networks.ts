@@ -25,23 +25,27 @@ export interface VaeEncoderNet {
 export type ReferenceFeatures = Record<string, TensorF32>;
 
 /**
- * Extra UNet inputs of the referencenet families (spec §4.4, §4.5). Batch halves are [uncond, cond]
- * like the sample's.
+ * Extra UNet inputs: the referencenet families' (spec §4.4, §4.5) and IP-Adapter FaceID's (any
+ * family whose pack has the face graphs). Batch halves are [uncond, cond] like the sample's.
  */
 export interface UnetConditioning {
-  /** IP-Adapter tokens P (b, tokens, D) = [image_proj(0); image_proj(clip(ip image))]. */
-  ipTokens: TensorF32;
+  /** Referencenet families: IP-Adapter tokens P (b, tokens, D) = [image_proj(0); image_proj(clip(ip image))]. */
+  ipTokens?: TensorF32;
   /** ip_adapter_scale (0 switches the IP branch off exactly: out = text attn + 0·ip attn). */
-  ipScale: number;
-  /** ReferenceNet features, computed once per shot at t = 0. */
-  reference: ReferenceFeatures;
+  ipScale?: number;
+  /** Referencenet families: ReferenceNet features, computed once per shot at t = 0. */
+  reference?: ReferenceFeatures;
+  /** FaceID packs: face tokens F (b, tokens, D) = [face_proj(0); face_proj(ê)] (faceConditioning.ts). */
+  faceTokens?: TensorF32;
+  /** ip_adapter_face_scale (0 switches the face branch off). */
+  faceScale?: number;
 }
 
 export interface DenoiserNet {
   /**
    * One UNet3D call. sample (b, 4, T, h, w) with the clean condition frame at t = 0;
    * context (b, L, D); frameIndex has T entries. Returns noise_pred (b, 4, T, h, w).
-   * `conditioning` is required by the referencenet families and ignored by musev packs.
+   * `conditioning` is required by the referencenet families and by FaceID packs, else ignored.
    */
   predict(sample: TensorF32, timestep: number, context: TensorF32, frameIndex: number[], conditioning?: UnetConditioning): Promise<TensorF32>;
 }
@@ -66,6 +70,28 @@ export interface ImageProjNet {
   project(imageEmbeds: TensorF32): Promise<TensorF32>;
 }
 
+export interface FaceDetectorNet {
+  /** image (1, 3, S, S), (x − 127.5)/128 → `score_<s>` (N_s), `bbox_<s>` (N_s·4), `kps_<s>` (N_s·10). */
+  detect(image: TensorF32): Promise<Record<string, Float32Array>>;
+}
+
+export interface FaceEmbedderNet {
+  /** face (1, 3, 112, 112), (x − 127.5)/127.5 → embedding (1, 512), not normalised. */
+  embed(face: TensorF32): Promise<TensorF32>;
+}
+
+export interface FaceProjNet {
+  /** id_embeds (b, 512), L2-normed → face tokens (b, tokens, D) (IP-Adapter FaceID MLPProjModel). */
+  project(idEmbeds: TensorF32): Promise<TensorF32>;
+}
+
+/** IP-Adapter FaceID: insightface's SCRFD detector and ArcFace embedder, and the token projection. */
+export interface FaceNets {
+  detector: FaceDetectorNet;
+  embedder: FaceEmbedderNet;
+  proj: FaceProjNet;
+}
+
 export interface Networks {
   textEncoder: TextEncoderNet;
   vaeEncoder: VaeEncoderNet;
@@ -76,4 +102,5 @@ export interface Networks {
   referenceNet?: ReferenceNetNet;
   clipVision?: ClipVisionNet;
   imageProj?: ImageProjNet;
+  face?: FaceNets;
 }

@@ -3,6 +3,7 @@
  * with MuseV's CLI defaults filled in (spec §1.7), so the loop never reads an optional field.
  */
 import type { EulerConfig } from '../core/eulerDiscrete';
+import type { FaceAnalysisConfig } from '../core/faceDetect';
 import type { GenerateRequest } from '../rpc/generatorApi';
 
 export interface ClipImageConfig {
@@ -27,9 +28,16 @@ export interface PipelineConfig {
   clipImage?: ClipImageConfig;
   /** IP tokens per image (ImageProjModel clip_extra_context_tokens, 4). */
   ipAdapterTokens?: number;
+  /**
+   * IP-Adapter FaceID packs (any family): insightface's constants; every UNet call then takes face
+   * tokens and face_scale; needs `Networks.face`.
+   */
+  faceAnalysis?: FaceAnalysisConfig;
+  /** Face tokens per face (MLPProjModel num_tokens). */
+  faceTokens?: number;
 }
 
-type ImageFields = 'image' | 'referImage' | 'ipAdapterImage';
+type ImageFields = 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage';
 
 /**
  * A GenerateRequest with every MuseV option resolved to its CLI default (spec §1.7): images stay
@@ -51,6 +59,7 @@ export function resolveRequest(r: GenerateRequest): ResolvedRequest {
     nBatch: r.nBatch ?? 1,
     fixConditionImages: r.fixConditionImages ?? false,
     ipAdapterScale: r.ipAdapterScale ?? 1,
+    ipAdapterFaceScale: r.ipAdapterFaceScale ?? 1,
     firstFrame: r.firstFrame ?? 'image',
     firstFrameSteps: r.firstFrameSteps ?? 30,
     firstFrameGuidanceScale: r.firstFrameGuidanceScale ?? 7.5,

@@ -35,10 +35,10 @@ describe('requestProblems', () => {
   it('checks MuseV options, naming them', () => {
     const r: GenerateRequest = {
       ...good(), contextSchedule: 'spiral' as 'uniform', contextStride: 0, guidanceScaleEnd: 99, guidanceMethod: 'cosine' as 'linear',
-      noiseType: 'pink' as 'random', nBatch: 0, ipAdapterScale: -1, firstFrame: 'dream' as 'image', firstFrameSteps: 1.5, firstFrameGuidanceScale: 70,
+      noiseType: 'pink' as 'random', nBatch: 0, ipAdapterScale: -1, ipAdapterFaceScale: 11, firstFrame: 'dream' as 'image', firstFrameSteps: 1.5, firstFrameGuidanceScale: 70,
     };
     const p = requestProblems(r, { pixelMultiple: 64 }).join('\n');
-    for (const name of ['Context schedule', 'Context stride', 'Guidance end', 'Guidance method', 'Noise type', 'Shots \\(n_batch\\)', 'IP-Adapter scale', 'First frame must', 'First-frame steps', 'First-frame guidance'])
+    for (const name of ['Context schedule', 'Context stride', 'Guidance end', 'Guidance method', 'Noise type', 'Shots \\(n_batch\\)', 'IP-Adapter scale', 'Face scale', 'First frame must', 'First-frame steps', 'First-frame guidance'])
       expect(p).toMatch(new RegExp(name));
   });
   it('needs an image unless the first frame is generated', () => {
@@ -51,8 +51,9 @@ describe('requestProblems', () => {
   });
   it('checks refer and IP images sizes', () => {
     const small = { width: 64, height: 64, rgba: new Uint8ClampedArray(64 * 64 * 4) };
-    const p = requestProblems({ ...good(), referImage: small, ipAdapterImage: small }, { pixelMultiple: 64 }).join('\n');
+    const p = requestProblems({ ...good(), referImage: small, ipAdapterImage: small, faceImage: small }, { pixelMultiple: 64 }).join('\n');
     expect(p).toMatch(/refer image must be resized to 128x64/);
     expect(p).toMatch(/IP-Adapter image must be resized to 128x64/);
+    expect(p).toMatch(/face image must be resized to 128x64/);
   });
 });

@@ -43,6 +43,7 @@ export function requestProblems(r: GenerateRequest, limits: RequestLimits): stri
   if (r.nBatch !== undefined) int(r.nBatch, 'Shots (n_batch)', 1);
   if (r.fixConditionImages !== undefined && typeof r.fixConditionImages !== 'boolean') p.push(`Fix condition images must be on or off (got ${String(r.fixConditionImages)}).`);
   if (r.ipAdapterScale !== undefined && !(r.ipAdapterScale >= 0 && r.ipAdapterScale <= 10)) p.push(`IP-Adapter scale must be between 0 and 10 (got ${r.ipAdapterScale}).`);
+  if (r.ipAdapterFaceScale !== undefined && !(r.ipAdapterFaceScale >= 0 && r.ipAdapterFaceScale <= 10)) p.push(`Face scale must be between 0 and 10 (got ${r.ipAdapterFaceScale}).`);
   oneOf(r.firstFrame, 'First frame', ['image', 'generate', 'redraw']);
   if (r.firstFrameSteps !== undefined) int(r.firstFrameSteps, 'First-frame steps', 1);
   if (r.firstFrameGuidanceScale !== undefined && !(r.firstFrameGuidanceScale >= 0 && r.firstFrameGuidanceScale <= 50))
@@ -62,5 +63,6 @@ export function requestProblems(r: GenerateRequest, limits: RequestLimits): stri
   }
   if (r.referImage && !sized(r.referImage)) p.push(`The refer image must be resized to ${r.width}x${r.height} RGBA before generating.`);
   if (r.ipAdapterImage && !sized(r.ipAdapterImage)) p.push(`The IP-Adapter image must be resized to ${r.width}x${r.height} RGBA before generating.`);
+  if (r.faceImage && !sized(r.faceImage)) p.push(`The face image must be resized to ${r.width}x${r.height} RGBA before generating.`);
   return p;
 }

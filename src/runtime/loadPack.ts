@@ -93,6 +93,8 @@ export async function loadPack(
       unetConditioning: manifest.family !== 'musev',
       clipImage: manifest.clipVision,
       ipAdapterTokens: manifest.unet.ipAdapter?.tokens,
+      faceAnalysis: manifest.faceAnalysis,
+      faceTokens: manifest.unet.ipAdapterFace?.tokens,
     },
     async release() {
       await Promise.all(Object.values(s).map((x) => x?.release()));

@@ -5,6 +5,10 @@
 import type {
   ClipVisionNet,
   DenoiserNet,
+  FaceDetectorNet,
+  FaceEmbedderNet,
+  FaceNets,
+  FaceProjNet,
   ImageProjNet,
   Networks,
   ReferenceNetNet,
@@ -13,7 +17,7 @@ import type {
   VaeDecoderNet,
   VaeEncoderNet,
 } from '../pipeline/networks';
-import { UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
+import { GRAPH_IO, UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
 import { appError } from '../rpc/errors';
 import type { Ort, OrtSession } from './ortTypes';
 
@@ -75,12 +79,17 @@ const f32 = (ort: Ort, t: TensorF32) => new ort.Tensor('float32', t.data, t.shap
 
 /**
  * The `unet` / `unet_spatial` graph. Referencenet-family graphs also take `ip_tokens`, `ip_scale`
- * and `ref_d0` … `ref_mid` (validateManifest's UNET_IP_INPUTS / UNET_REFERENCE_INPUTS); they are
- * fed when the graph has those inputs.
+ * and `ref_d0` … `ref_mid` (validateManifest's UNET_IP_INPUTS / UNET_REFERENCE_INPUTS), FaceID
+ * graphs `face_tokens` and `face_scale` (UNET_FACE_INPUTS); they are fed when the graph has them.
  */
 export function ortUnet(ort: Ort, session: OrtSession, what = 'UNet'): DenoiserNet {
   const inputs = new Set(session.inputNames);
   const conditioned = inputs.has('ip_tokens') || inputs.has('ref_mid');
+  const faced = inputs.has('face_tokens');
+  const reject = (feeds: Feeds, need: string) => {
+    for (const t of Object.values(feeds)) t.dispose();
+    return Promise.reject(new Error(`${what}: this pack's UNet needs ${need}`));
+  };
   return {
     predict(sample, timestep, context, frameIndex, conditioning) {
       const feeds: Feeds = {
@@ -90,15 +99,18 @@ export function ortUnet(ort: Ort, session: OrtSession, what = 'UNet'): DenoiserN
         frame_index: new ort.Tensor('int64', BigInt64Array.from(frameIndex, (v) => BigInt(v)), [frameIndex.length]),
       };
       if (conditioned) {
-        if (!conditioning) {
-          for (const t of Object.values(feeds)) t.dispose();
-          return Promise.reject(new Error(`${what}: this pack's UNet needs IP-Adapter tokens and ReferenceNet features`));
-        }
+        const c = conditioning;
+        if (!c?.ipTokens || !c.reference) return reject(feeds, 'IP-Adapter tokens and ReferenceNet features');
         if (inputs.has('ip_tokens')) {
-          feeds.ip_tokens = f32(ort, conditioning.ipTokens);
-          feeds.ip_scale = new ort.Tensor('float32', Float32Array.of(conditioning.ipScale), [1]);
+          feeds.ip_tokens = f32(ort, c.ipTokens);
+          feeds.ip_scale = new ort.Tensor('float32', Float32Array.of(c.ipScale ?? 1), [1]);
         }
-        for (const name of UNET_REFERENCE_INPUTS) if (inputs.has(name)) feeds[name] = f32(ort, conditioning.reference[name]);
+        for (const name of UNET_REFERENCE_INPUTS) if (inputs.has(name)) feeds[name] = f32(ort, c.reference[name]);
+      }
+      if (faced) {
+        if (!conditioning?.faceTokens) return reject(feeds, 'IP-Adapter FaceID face tokens');
+        feeds.face_tokens = f32(ort, conditioning.faceTokens);
+        feeds.face_scale = new ort.Tensor('float32', Float32Array.of(conditioning.faceScale ?? 1), [1]);
       }
       return run(session, feeds, 'noise_pred', what);
     },
@@ -127,6 +139,30 @@ export function ortImageProj(ort: Ort, session: OrtSession): ImageProjNet {
   return { project: (emb) => run(session, { image_embeds: f32(ort, emb) }, 'ip_tokens', 'IP-Adapter projection') };
 }
 
+/** SCRFD: its nine outputs by name (validateManifest GRAPH_IO.face_detector). */
+export function ortFaceDetector(ort: Ort, session: OrtSession): FaceDetectorNet {
+  const outputs = GRAPH_IO.face_detector.outputs;
+  return {
+    async detect(image) {
+      const out = await runAll(session, { image: f32(ort, image) }, outputs, 'face detector');
+      return Object.fromEntries(outputs.map((n) => [n, out[n].data]));
+    },
+  };
+}
+
+export function ortFaceEmbedder(ort: Ort, session: OrtSession): FaceEmbedderNet {
+  return { embed: (face) => run(session, { face: f32(ort, face) }, 'embedding', 'face embedder') };
+}
+
+export function ortFaceProj(ort: Ort, session: OrtSession): FaceProjNet {
+  return { project: (ids) => run(session, { id_embeds: f32(ort, ids) }, 'face_tokens', 'IP-Adapter FaceID projection') };
+}
+
+function ortFaceNets(ort: Ort, s: NetworkSessions): FaceNets | undefined {
+  if (!s.face_detector || !s.face_embedder || !s.face_proj) return undefined;
+  return { detector: ortFaceDetector(ort, s.face_detector), embedder: ortFaceEmbedder(ort, s.face_embedder), proj: ortFaceProj(ort, s.face_proj) };
+}
+
 export interface NetworkSessions {
   text_encoder: OrtSession;
   vae_encoder: OrtSession;
@@ -136,6 +172,9 @@ export interface NetworkSessions {
   referencenet?: OrtSession;
   image_proj?: OrtSession;
   clip_vision?: OrtSession;
+  face_detector?: OrtSession;
+  face_embedder?: OrtSession;
+  face_proj?: OrtSession;
 }
 
 export function ortNetworks(ort: Ort, s: NetworkSessions): Networks {
@@ -148,5 +187,6 @@ export function ortNetworks(ort: Ort, s: NetworkSessions): Networks {
     referenceNet: s.referencenet && ortReferenceNet(ort, s.referencenet),
     clipVision: s.clip_vision && ortClipVision(ort, s.clip_vision),
     imageProj: s.image_proj && ortImageProj(ort, s.image_proj),
+    face: ortFaceNets(ort, s),
   };
 }

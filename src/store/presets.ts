@@ -42,6 +42,7 @@ const MUSEV_CLI: PresetValues = {
   imgWeight: 0.001,
   motionSpeed: 8,
   ipAdapterScale: 1,
+  ipAdapterFaceScale: 1,
   firstFrameSteps: 30,
   firstFrameGuidanceScale: 7.5,
   firstFrameNegativePrompt: null, // negative_prompt V2, the same text as the video's

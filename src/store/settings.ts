@@ -14,7 +14,7 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
  * The request's images are not settings (not persisted); the worker's optional options all get a
  * value here (firstFrameNegativePrompt may be null: the video's negative prompt, the worker's default).
  */
-type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'firstFrameNegativePrompt'>>;
+type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage' | 'firstFrameNegativePrompt'>>;
 
 /**
  * What the user sets for one generation (persisted; the images are not): every field of the
@@ -73,6 +73,7 @@ export const BUILTIN_DEFAULTS: Settings = {
   nBatch: 1,
   fixConditionImages: false,
   ipAdapterScale: 1,
+  ipAdapterFaceScale: 1,
   firstFrame: 'image',
   firstFrameSteps: 30,
   firstFrameGuidanceScale: 7.5,
@@ -102,6 +103,7 @@ export const LIMITS: Record<NumericSettingKey | NullableNumericSettingKey, Limit
   imgWeight: { min: 0, max: 1, integer: false },
   nBatch: { min: 1, max: 50, integer: true },
   ipAdapterScale: { min: 0, max: 5, integer: false },
+  ipAdapterFaceScale: { min: 0, max: 5, integer: false },
   firstFrameSteps: { min: 1, max: 100, integer: true },
   firstFrameGuidanceScale: { min: 0, max: 30, integer: false },
 };

@@ -29,7 +29,7 @@ const meanOfBatch = (t: TensorF32, b: number) => {
 /**
  * eps = 0.1·x + 0.05·mean_t(x) + 0.002·t/1000 + 0.3·mean(E[b]) + 0.01·frame_index[j] (pipeline_toy.py
  * toy_unet), + 0.05·ip_scale·mean(P[b]) + 0.02·mean(ref_d0[b]) + 0.03·mean(ref_mid[b]) with conditioning
- * (pipeline_toy_run.py unet).
+ * (pipeline_toy_run.py unet), + 0.04·face_scale·mean(F[b]) with face tokens (faceConditioning.test.ts).
  */
 export function toyUnet(calls: UnetCall[]): DenoiserNet {
   return {
@@ -44,7 +44,9 @@ export function toyUnet(calls: UnetCall[]): DenoiserNet {
         for (let i = 0; i < L; i++) em += context.data[b * L + i];
         em /= L;
         const c = conditioning;
-        const extra = c ? 0.05 * c.ipScale * meanOfBatch(c.ipTokens, b) + 0.02 * meanOfBatch(c.reference.ref_d0, b) + 0.03 * meanOfBatch(c.reference.ref_mid, b) : 0;
+        let extra = 0;
+        if (c?.ipTokens && c.reference) extra += 0.05 * (c.ipScale ?? 0) * meanOfBatch(c.ipTokens, b) + 0.02 * meanOfBatch(c.reference.ref_d0, b) + 0.03 * meanOfBatch(c.reference.ref_mid, b);
+        if (c?.faceTokens) extra += 0.04 * (c.faceScale ?? 0) * meanOfBatch(c.faceTokens, b);
         for (let c = 0; c < C; c++) for (let p = 0; p < hw; p++) {
           let mean = 0;
           for (let t = 0; t < T; t++) mean += sample.data[((b * C + c) * T + t) * hw + p];
