@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateUnetCall, groupWindows, planMemory, type PlanInput } from './memoryPlan';
+import { estimateUnetCall, groupWindows, planMemory, shrinkUnetPlan, type PlanInput, type UnetPlan } from './memoryPlan';
 import { planWindows } from './planWindows';
 
 const GiB = 2 ** 30;
@@ -118,5 +118,18 @@ describe('planMemory', () => {
       budgetBytes: GiB,
     });
     expect(plan).toMatchObject({ fits: true, windowsPerCall: 4, cfgTogether: true, queryChunks: 1, calls: [[0, 1, 2, 3]], vaeFramesPerCall: 10 });
+  });
+});
+
+describe('shrinkUnetPlan', () => {
+  it('halves the windows, then splits the CFG halves, then gives up', () => {
+    const seen = [];
+    let plan: UnetPlan | undefined = { windowsPerCall: 5, cfgTogether: true };
+    while (plan) {
+      seen.push(`${plan.windowsPerCall}${plan.cfgTogether ? 'T' : 'A'}`);
+      plan = shrinkUnetPlan(plan, true);
+    }
+    expect(seen).toEqual(['5T', '2T', '1T', '1A']);
+    expect(shrinkUnetPlan({ windowsPerCall: 1, cfgTogether: true }, false)).toBeUndefined();
   });
 });

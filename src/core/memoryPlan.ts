@@ -204,3 +204,21 @@ export function planMemory(p: PlanInput): MemoryPlan {
 }
 
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
+
+/** The part of a plan the denoising loop uses. */
+export interface UnetPlan {
+  windowsPerCall: number;
+  cfgTogether: boolean;
+}
+
+/**
+ * The next smaller plan after running out of memory: half the windows per call (rounded down),
+ * then, at one window, the CFG halves apart; undefined when one window with halves apart already
+ * failed (or without CFG, one window). Examples: (4, together) → (2, together) → (1, together) →
+ * (1, apart) → undefined.
+ */
+export function shrinkUnetPlan(plan: UnetPlan, cfg: boolean): UnetPlan | undefined {
+  if (plan.windowsPerCall > 1) return { ...plan, windowsPerCall: Math.floor(plan.windowsPerCall / 2) };
+  if (cfg && plan.cfgTogether) return { windowsPerCall: 1, cfgTogether: false };
+  return undefined;
+}

@@ -26,6 +26,8 @@ import { advanceStepNoise, type NoiseType } from '../core/noise';
 import { checkAbort } from './cancel';
 import type { DenoiserNet, TensorF32, UnetConditioning } from './networks';
 import { predictWindows } from './unetBatch';
+import { groupWindows, shrinkUnetPlan, type UnetPlan } from '../core/memoryPlan';
+import { AppErrorException, appError } from '../rpc/errors';
 
 export interface DenoiseOptions {
   unet: DenoiserNet;
@@ -46,11 +48,15 @@ export interface DenoiseOptions {
   frameIndex(T: number): number[];
   conditioning?: UnetConditioning;
   /**
-   * Windows per UNet call (indices into `windows`, same length within a call; memoryPlan's
-   * `calls`) and whether the CFG halves share a call. Default: one window per call, halves together.
+   * Windows per UNet call (same-length windows stacked along the batch, memoryPlan.groupWindows)
+   * and whether the CFG halves share a call. Default: MuseV's one window per call, halves together.
    */
-  calls?: number[][];
-  cfgTogether?: boolean;
+  unetPlan?: UnetPlan;
+  /**
+   * Called when a step ran out of GPU memory and is retried with `plan` (memoryPlan.shrinkUnetPlan):
+   * the step restarts from its latents, which only change once all its windows are done.
+   */
+  onPlanShrunk?(step: number, plan: UnetPlan, error: unknown): void;
   /** The `noise_type` the Euler step draws with, and the run's generator. */
   stepNoise: { type: NoiseType; rng: Mt19937 };
   onWindow?(step: number, window: number): void;
@@ -61,45 +67,71 @@ export interface DenoiseOptions {
 export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   const [, c4, N, h, w] = o.shape;
   const B = o.doCfg ? 2 : 1;
-  const nv = o.cond ? 1 : 0;
-  const condB = o.cond ? repeatBatch(o.cond.data, o.cond.shape, B) : undefined;
-  const accShape = [B, c4, N, h, w];
   const steps = o.scheduler.timesteps.length;
   if (o.guidance.length < steps) throw new Error(`denoise: ${o.guidance.length} guidance values for ${steps} steps`);
-  const calls = o.calls ?? o.windows.map((_, k) => [k]);
-  const unetCall = { B, cfgTogether: o.cfgTogether ?? true };
+  let plan = o.unetPlan ?? { windowsPerCall: 1, cfgTogether: true };
   let L = o.latents;
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) {
-    const t = o.scheduler.timesteps[i];
-    const acc = new Float32Array(B * c4 * N * h * w);
-    const count = new Float32Array(N);
-    for (const group of calls) {
-      const n = o.windows[group[0]].length;
-      const T = nv + n;
-      const sampleShape = [B, c4, T, h, w];
-      const samples = group.map((k) => {
-        o.onWindow?.(i, k);
-        const c = o.windows[k];
-        if (c.length !== n) throw new Error(`denoise: windows ${group.join(', ')} of different lengths share a UNet call`);
-        const x = o.scheduler.scaleModelInput(gatherFrames(L, o.shape, c), i);
-        const xB = repeatBatch(x, [1, c4, n, h, w], B);
-        return condB ? concatFrames(condB, [B, c4, 1, h, w], xB, [B, c4, n, h, w]) : xB;
-      });
-      const eps = await predictWindows(o.unet, samples, sampleShape, t, o.E, o.frameIndex(T), o.conditioning, unetCall);
-      checkAbort(o.signal);
-      group.forEach((k, g) => {
-        // Drop the condition position, then accumulate into the window's frames.
-        const c = o.windows[k];
-        const epsNoisy = nv ? gatherFrames(eps[g], sampleShape, c.map((_, j) => j + nv)) : eps[g];
-        scatterAddFrames(acc, accShape, epsNoisy, c, count);
-      });
+  for (let i = 0; i < steps; ) {
+    let acc: Float32Array;
+    try {
+      acc = await noisePrediction(o, i, L, plan);
+    } catch (e) {
+      const smaller = isOutOfMemory(e) ? shrinkUnetPlan(plan, o.doCfg) : undefined;
+      if (!smaller) throw isOutOfMemory(e) ? outOfMemoryAtSmallestPlan(e) : e;
+      plan = smaller;
+      o.onPlanShrunk?.(i, plan, e);
+      continue; // the same step again, from the same latents
     }
-    divideByCount(acc, accShape, count);
-    const eps = o.doCfg ? applyCfg(acc, accShape, o.guidance[i]) : acc;
+    const eps = o.doCfg ? applyCfg(acc, [B, c4, N, h, w], o.guidance[i]) : acc;
     L = o.scheduler.step(eps, i, L);
     advanceStepNoise({ type: o.stepNoise.type, shape: o.shape, rng: o.stepNoise.rng });
     o.onStep?.(i, (performance.now() - t0) / (i + 1));
+    i++;
   }
   return L;
+}
+
+/** eps averaged over the windows for step i (before CFG), shape (B, 4, N, h, w). */
+async function noisePrediction(o: DenoiseOptions, i: number, L: Float32Array, plan: UnetPlan): Promise<Float32Array> {
+  const [, c4, N, h, w] = o.shape;
+  const B = o.doCfg ? 2 : 1;
+  const nv = o.cond ? 1 : 0;
+  const condB = o.cond ? repeatBatch(o.cond.data, o.cond.shape, B) : undefined;
+  const accShape = [B, c4, N, h, w];
+  const acc = new Float32Array(B * c4 * N * h * w);
+  const count = new Float32Array(N);
+  const t = o.scheduler.timesteps[i];
+  for (const group of groupWindows(o.windows.map((c) => c.length), plan.windowsPerCall)) {
+    const n = o.windows[group[0]].length;
+    const sampleShape = [B, c4, nv + n, h, w];
+    const samples = group.map((k) => {
+      o.onWindow?.(i, k);
+      const x = o.scheduler.scaleModelInput(gatherFrames(L, o.shape, o.windows[k]), i);
+      const xB = repeatBatch(x, [1, c4, n, h, w], B);
+      return condB ? concatFrames(condB, [B, c4, 1, h, w], xB, [B, c4, n, h, w]) : xB;
+    });
+    const unetCall = { B, cfgTogether: plan.cfgTogether };
+    const eps = await predictWindows(o.unet, samples, sampleShape, t, o.E, o.frameIndex(nv + n), o.conditioning, unetCall);
+    checkAbort(o.signal);
+    group.forEach((k, g) => {
+      // Drop the condition position, then accumulate into the window's frames.
+      const c = o.windows[k];
+      const epsNoisy = nv ? gatherFrames(eps[g], sampleShape, c.map((_, j) => j + nv)) : eps[g];
+      scatterAddFrames(acc, accShape, epsNoisy, c, count);
+    });
+  }
+  divideByCount(acc, accShape, count);
+  return acc;
+}
+
+const isOutOfMemory = (e: unknown) => e instanceof AppErrorException && e.appError.code === 'out-of-memory';
+
+function outOfMemoryAtSmallestPlan(e: unknown): AppErrorException {
+  return appError(
+    'out-of-memory',
+    'The GPU ran out of memory even with one window per UNet call and the guidance halves run apart. ' +
+      'Lower the width/height first, then the context frames (frames per window).',
+    e instanceof AppErrorException ? e.appError.detail : String(e),
+  );
 }

@@ -11,6 +11,7 @@ import { torchRandnSeeded } from '../core/torchRandn';
 import { TOY_CONFIG, toyUnet, type UnetCall } from './__fixtures__/toyNetworks';
 import { denoise, type DenoiseOptions } from './denoise';
 import type { TensorF32, UnetConditioning } from './networks';
+import { appError } from '../rpc/errors';
 
 const randomTensor = (shape: number[], seed: number): TensorF32 => ({ data: torchRandnSeeded(shape, seed), shape });
 
@@ -52,10 +53,10 @@ describe('windows per UNet call', () => {
   it('stacked windows and split CFG halves give the one-window-per-call latents', async () => {
     const base = await run(windows, {}, conditioning);
     expect(base.calls.map((c) => c.sample.shape[0])).toEqual(Array(12).fill(2));
-    const together = await run(windows, { calls: [[0, 1, 2], [3]] }, conditioning);
+    const together = await run(windows, { unetPlan: { windowsPerCall: 3, cfgTogether: true } }, conditioning);
     expect(together.calls.slice(0, 2).map((c) => c.sample.shape)).toEqual([[6, 4, 5, 4, 6], [2, 4, 4, 4, 6]]);
     expect(together.calls[0].conditioning?.reference?.ref_mid.shape).toEqual([6, 5, 1, 1, 2]);
-    const apart = await run(windows, { calls: [[0, 1], [2], [3]], cfgTogether: false }, conditioning);
+    const apart = await run(windows, { unetPlan: { windowsPerCall: 2, cfgTogether: false } }, conditioning);
     expect(apart.calls.slice(0, 6).map((c) => c.sample.shape[0])).toEqual([2, 2, 1, 1, 1, 1]);
     for (const other of [together, apart]) {
       let maxDiff = 0;
@@ -64,10 +65,32 @@ describe('windows per UNet call', () => {
     }
   });
 
-  it('without conditioning too, and refuses windows of different lengths in one call', async () => {
+  it('without conditioning too', async () => {
     const base = await run(windows, {});
-    const together = await run(windows, { calls: [[0, 1, 2], [3]] });
+    const together = await run(windows, { unetPlan: { windowsPerCall: 3, cfgTogether: true } });
     expect(Array.from(together.latents)).toEqual(Array.from(base.latents));
-    await expect(run(windows, { calls: [[0], [1], [2, 3]] })).rejects.toThrow(/different lengths/);
+  });
+
+  it('out of memory: the step is retried with a smaller plan, and the result is unchanged', async () => {
+    const base = await run(windows, {});
+    const shrunk: string[] = [];
+    const limited = (maxBatch: number): Partial<DenoiseOptions> => {
+      const inner = toyUnet([]);
+      return {
+        unet: {
+          predict: (sample, ...rest) =>
+            sample.shape[0] > maxBatch ? Promise.reject(appError('out-of-memory', 'GPU OOM', 'Failed to allocate')) : inner.predict(sample, ...rest),
+        },
+        unetPlan: { windowsPerCall: 3, cfgTogether: true },
+        onPlanShrunk: (step, plan) => shrunk.push(`step ${step}: ${plan.windowsPerCall}${plan.cfgTogether ? 'T' : 'A'}`),
+      };
+    };
+    const retried = await run(windows, limited(1));
+    expect(shrunk).toEqual(['step 0: 1T', 'step 0: 1A']);
+    expect(Array.from(retried.latents)).toEqual(Array.from(base.latents));
+    await expect(run(windows, limited(0))).rejects.toMatchObject({ appError: { code: 'out-of-memory', message: expect.stringMatching(/Lower the width\/height first/) } });
+    const broken: Partial<DenoiseOptions> = { unet: { predict: () => Promise.reject(new Error('bad graph')) }, onPlanShrunk: () => shrunk.push('no') };
+    await expect(run(windows, broken)).rejects.toThrow('bad graph');
+    expect(shrunk).not.toContain('no');
   });
 });

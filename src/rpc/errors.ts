@@ -49,12 +49,17 @@ export function isAppError(x: unknown): x is AppError {
   );
 }
 
+/** Whether an error text (onnxruntime, WebGPU, wasm) means memory ran out. */
+export function looksOutOfMemory(text: string): boolean {
+  return /out of memory|\bOOM\b|allocation failed|Failed to allocate|exceeds the max/i.test(text);
+}
+
 /** Normalise anything thrown into plain AppError data (safe to postMessage). */
 export function toAppError(e: unknown, fallback: ErrorCode = 'internal'): AppError {
   if (e instanceof AppErrorException) return e.appError;
   if (isAppError(e)) return { code: e.code, message: e.message, detail: e.detail };
   const text = e instanceof Error ? e.message : String(e);
-  if (/out of memory|\bOOM\b|allocation failed|Failed to allocate|exceeds the max/i.test(text)) {
+  if (looksOutOfMemory(text)) {
     return {
       code: 'out-of-memory',
       message:

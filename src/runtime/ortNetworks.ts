@@ -18,7 +18,7 @@ import type {
   VaeEncoderNet,
 } from '../pipeline/networks';
 import { GRAPH_IO, UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
-import { appError } from '../rpc/errors';
+import { appError, looksOutOfMemory } from '../rpc/errors';
 import type { Ort, OrtSession } from './ortTypes';
 
 type Feeds = Record<string, InstanceType<Ort['Tensor']>>;
@@ -28,6 +28,9 @@ async function runAll(session: OrtSession, feeds: Feeds, outputs: readonly strin
   try {
     results = await session.run(feeds);
   } catch (e) {
+    if (looksOutOfMemory(String(e))) {
+      throw appError('out-of-memory', `The GPU ran out of memory in the ${what}. Lower the width/height or the context frames.`, String(e));
+    }
     throw appError('inference-failed', `The ${what} failed while running. Try a smaller size or fewer context frames, or reload the page.`, String(e));
   } finally {
     for (const t of Object.values(feeds)) t.dispose();
