@@ -92,7 +92,13 @@ export interface PackManifest {
   graphs: Record<CoreGraphName, GraphSpec> & Partial<Record<OptionalGraphName, GraphSpec>>;
   tokenizer: TokenizerSpec;
   scheduler: SchedulerSpec;
-  vae: { scalingFactor: number; latentChannels: number; downscale: number };
+  vae: {
+    scalingFactor: number;
+    latentChannels: number;
+    downscale: number;
+    /** Decoder channels from the latent up (memory planning; SD's [512, 512, 256, 128] when absent). */
+    decoderChannels?: number[];
+  };
   unet: {
     crossAttentionDim: number;
     /** use_anivv1_cfg: frame_index = arange(T) * motion_speed (else arange(T)). */
@@ -103,6 +109,8 @@ export interface PackManifest {
     ipAdapter?: { tokens: number; clipEmbeddingDim: number };
     /** ReferenceNet fuse attentions (referencenet families): the UNet takes `ref_d0..ref_d9`, `ref_mid`. */
     referenceNet?: boolean;
+    /** block_out_channels and attention heads per level (memory planning; SD1.5's when absent). */
+    layout?: { blockOutChannels: number[]; heads: number[] };
     /** IP-Adapter FaceID in attn2: the UNet takes `face_tokens` [batch, tokens, D] and `face_scale` [1]. */
     ipAdapterFace?: { tokens: number; idEmbeddingDim: number };
   };

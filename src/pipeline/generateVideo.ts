@@ -32,6 +32,7 @@
  */
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
+import type { UnetPlan } from '../core/memoryPlan';
 import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
@@ -63,6 +64,22 @@ export interface VideoOutput {
   timings: { denoiseMs: number; decodeMs: number; msPerStep: number };
 }
 
+/** What a memory planner needs to know about one shot's UNet calls (src/core/memoryPlan.ts). */
+export interface UnetCallFacts {
+  latentHeight: number;
+  latentWidth: number;
+  windowLengths: number[];
+  cfg: boolean;
+  contextTokens: number;
+  frames: number;
+}
+
+/** Chooses windows per UNet call and CFG halves together/apart; `summary` is logged with the run. */
+export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string };
+
+const describePlan = (p: UnetPlan) =>
+  `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call, guidance halves ${p.cfgTogether ? 'together' : 'apart'}`;
+
 export async function generateVideo(
   nets: Networks,
   tokenizer: ClipTokenizer,
@@ -70,6 +87,7 @@ export async function generateVideo(
   request: GenerateRequest,
   onProgress: ProgressCallback,
   signal?: AbortSignal,
+  planUnet?: UnetPlanner,
 ): Promise<VideoOutput> {
   const req = resolveRequest(request);
   const { width: W, height: H } = req;
@@ -138,6 +156,7 @@ export async function generateVideo(
   const shots = req.nBatch;
   const kept: { data: Float32Array; t: number }[] = [];
   let denoiseMs = 0;
+  let shrunk: UnetPlan | undefined; // a plan made smaller after running out of memory holds for later shots
   for (let k = 0; k < shots; k++) {
     const N = k === 0 && req.firstFrame === 'generate' ? req.frames - 1 : req.frames;
     const shape = [1, c4, N, h, w];
@@ -149,8 +168,17 @@ export async function generateVideo(
     });
     const windows = planWindows({ frames: N, contextFrames: req.contextFrames, overlap: req.contextOverlap, schedule: req.contextSchedule, contextStride: req.contextStride });
     onProgress({ type: 'stage', stage: 'denoise', message: shots > 1 ? `Shot ${k + 1} of ${shots}` : undefined });
+    const facts = { latentHeight: h, latentWidth: w, windowLengths: windows.map((c) => c.length), cfg: doCfg, contextTokens: E.shape[1], frames: N };
+    const planned = planUnet?.(facts);
+    if (planned && k === 0) onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
+    const unetPlan = shrunk ?? planned?.plan;
     const t0 = performance.now();
     const L = await denoise({
+      unetPlan,
+      onPlanShrunk: (step, plan) => {
+        shrunk = plan;
+        onProgress({ type: 'log', level: 'warn', message: `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describePlan(plan)}.` });
+      },
       unet: nets.unet, scheduler, latents, shape, E, cond: C!, windows, doCfg, frameIndex, conditioning,
       guidance: guidanceSchedule({ start: req.guidanceScale, stop: req.guidanceScaleEnd, steps: req.steps, method: req.guidanceMethod }),
       stepNoise: { type: req.noiseType, rng },

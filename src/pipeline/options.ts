@@ -38,14 +38,16 @@ export interface PipelineConfig {
 }
 
 type ImageFields = 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage';
+/** How the worker runs the pipeline (memory planning), not what it computes: no defaults here. */
+type RunFields = 'memoryBudgetBytes' | 'unetPlan';
 
 /**
  * A GenerateRequest with every MuseV option resolved to its CLI default (spec §1.7): images stay
  * optional; guidanceScaleEnd null = constant guidance; firstFrameNegativePrompt is MuseV's
  * `negative_prompt` (first frame), while the video uses `video_negative_prompt` = negativePrompt.
  */
-export type ResolvedRequest = Required<Omit<GenerateRequest, ImageFields | 'guidanceScaleEnd'>> &
-  Pick<GenerateRequest, ImageFields> & { guidanceScaleEnd: number | null };
+export type ResolvedRequest = Required<Omit<GenerateRequest, ImageFields | RunFields | 'guidanceScaleEnd'>> &
+  Pick<GenerateRequest, ImageFields | RunFields> & { guidanceScaleEnd: number | null };
 
 export function resolveRequest(r: GenerateRequest): ResolvedRequest {
   return {

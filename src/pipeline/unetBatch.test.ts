@@ -8,7 +8,9 @@ import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { Mt19937 } from '../core/mt19937';
 import { planWindows } from '../core/planWindows';
 import { torchRandnSeeded } from '../core/torchRandn';
-import { TOY_CONFIG, toyUnet, type UnetCall } from './__fixtures__/toyNetworks';
+import type { ClipTokenizer } from '../core/clipTokenizer';
+import { TOY_CONFIG, toyNetworks, toyUnet, type UnetCall } from './__fixtures__/toyNetworks';
+import { generateVideo, type UnetCallFacts } from './generateVideo';
 import { denoise, type DenoiseOptions } from './denoise';
 import type { TensorF32, UnetConditioning } from './networks';
 import { appError } from '../rpc/errors';
@@ -92,5 +94,33 @@ describe('windows per UNet call', () => {
     const broken: Partial<DenoiseOptions> = { unet: { predict: () => Promise.reject(new Error('bad graph')) }, onPlanShrunk: () => shrunk.push('no') };
     await expect(run(windows, broken)).rejects.toThrow('bad graph');
     expect(shrunk).not.toContain('no');
+  });
+});
+
+describe('generateVideo with a memory planner', () => {
+  it('runs the planned calls, logs the plan, and keeps a shrunk plan for the next shot', async () => {
+    const calls: UnetCall[] = [];
+    const nets = toyNetworks(calls);
+    const inner = nets.unet;
+    let failures = 1;
+    nets.unet = {
+      predict: (sample, ...rest) => (sample.shape[0] > 2 && failures-- > 0 ? Promise.reject(appError('out-of-memory', 'OOM')) : inner.predict(sample, ...rest)),
+    };
+    const rgba = new Uint8ClampedArray(64 * 64 * 4).map((_, i) => (i * 37) % 256);
+    const tokenizer = { encode: () => [5, 6], bosTokenId: 49406, eosTokenId: 49407, padTokenId: 49407, maxLength: 77 } as unknown as ClipTokenizer;
+    const logs: string[] = [];
+    const planned: UnetCallFacts[] = [];
+    await generateVideo(
+      nets, tokenizer, TOY_CONFIG,
+      { image: { width: 64, height: 64, rgba }, prompt: 'p', negativePrompt: 'n', width: 64, height: 64, frames: 6, contextFrames: 4, contextOverlap: 2,
+        steps: 2, guidanceScale: 3.5, seed: 3, fps: 8, motionSpeed: 8, wIndNoise: 0.5, imgWeight: 0, nBatch: 2 },
+      (e) => e.type === 'log' && logs.push(`${e.level}: ${e.message}`),
+      undefined,
+      (facts) => (planned.push(facts), { plan: { windowsPerCall: 2, cfgTogether: true }, summary: 'two windows' }),
+    );
+    expect(planned[0]).toEqual({ latentHeight: 8, latentWidth: 8, windowLengths: [4, 4], cfg: true, contextTokens: 77, frames: 6 });
+    expect(logs).toEqual(['info: Memory plan: two windows', 'warn: The GPU ran out of memory at step 1; retrying that step with 1 window per UNet call, guidance halves together.']);
+    // shot 0: the failed call is not recorded, then 2 steps × 2 windows of batch 2; shot 1 keeps the smaller plan
+    expect(calls.map((c) => c.sample.shape[0])).toEqual(Array(8).fill(2));
   });
 });

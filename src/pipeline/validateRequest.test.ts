@@ -41,6 +41,12 @@ describe('requestProblems', () => {
     for (const name of ['Context schedule', 'Context stride', 'Guidance end', 'Guidance method', 'Noise type', 'Shots \\(n_batch\\)', 'IP-Adapter scale', 'Face scale', 'First frame must', 'First-frame steps', 'First-frame guidance'])
       expect(p).toMatch(new RegExp(name));
   });
+  it('checks the memory budget and a fixed UNet plan', () => {
+    const p = requestProblems({ ...good(), memoryBudgetBytes: 1000, unetPlan: { windowsPerCall: 0, cfgTogether: true } }, { pixelMultiple: 64 }).join('\n');
+    expect(p).toMatch(/GPU memory budget must be at least 256 MiB/);
+    expect(p).toMatch(/Windows per UNet call must be a whole number of at least 1/);
+    expect(requestProblems({ ...good(), memoryBudgetBytes: 2 ** 32, unetPlan: { windowsPerCall: 2, cfgTogether: false } }, { pixelMultiple: 64 })).toEqual([]);
+  });
   it('needs an image unless the first frame is generated', () => {
     const { image: _omit, ...noImage } = good();
     void _omit;

@@ -85,6 +85,10 @@ export interface GenerateRequest {
   faceImage?: RgbaImage;
   /** ip_adapter_face_scale; default 1.0. */
   ipAdapterFaceScale?: number;
+  /** GPU memory the run may plan for, bytes; default from the adapter (src/runtime/unetPlanner.ts). */
+  memoryBudgetBytes?: number;
+  /** Windows per UNet call and CFG halves together/apart, instead of the memory planner's choice (benchmarks, tests). */
+  unetPlan?: { windowsPerCall: number; cfgTogether: boolean };
   /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
   firstFrame?: FirstFrameMode;
   /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */

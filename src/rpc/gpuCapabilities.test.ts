@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adapterCapabilities, capabilityLines, formatBytes } from './gpuCapabilities';
+import { adapterCapabilities, capabilityLines, formatBinaryBytes } from './gpuCapabilities';
 
 function fakeAdapter(features: string[], info: Partial<GPUAdapterInfo & { isFallbackAdapter: boolean }>): GPUAdapter {
   return {
@@ -30,11 +30,11 @@ describe('adapterCapabilities', () => {
   });
 });
 
-describe('formatBytes', () => {
+describe('formatBinaryBytes', () => {
   it('writes limits in GiB or MiB', () => {
-    expect(formatBytes(4 * 2 ** 30)).toBe('4 GiB');
-    expect(formatBytes(2 ** 31 - 4)).toBe('2 GiB');
-    expect(formatBytes(256 * 2 ** 20)).toBe('256 MiB');
-    expect(formatBytes(1.5 * 2 ** 20)).toBe('1.5 MiB');
+    expect(formatBinaryBytes(4 * 2 ** 30)).toBe('4 GiB');
+    expect(formatBinaryBytes(2 ** 31 - 4)).toBe('2 GiB');
+    expect(formatBinaryBytes(256 * 2 ** 20)).toBe('256 MiB');
+    expect(formatBinaryBytes(1.5 * 2 ** 20)).toBe('1.5 MiB');
   });
 });

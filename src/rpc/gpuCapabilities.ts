@@ -33,7 +33,7 @@ export function adapterCapabilities(adapter: GPUAdapter): GpuCapabilities {
 const MiB = 2 ** 20;
 
 /** "4 GiB", "256 MiB": a limit in words. */
-export function formatBytes(bytes: number): string {
+export function formatBinaryBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${+(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 === 0 ? 0 : 2)} GiB`;
   return `${+(bytes / MiB).toFixed(bytes % MiB === 0 ? 0 : 1)} MiB`;
 }
@@ -44,8 +44,8 @@ export function capabilityLines(c: GpuCapabilities): { label: string; value: str
   return [
     { label: 'Adapter', value: [c.vendor, c.architecture, c.description].filter(Boolean).join(' · ') || 'unnamed' },
     { label: 'Software (fallback) adapter', value: yes(c.isFallbackAdapter), warn: c.isFallbackAdapter },
-    { label: 'Largest buffer', value: formatBytes(c.limits.maxBufferSize) },
-    { label: 'Largest storage binding', value: formatBytes(c.limits.maxStorageBufferBindingSize) },
+    { label: 'Largest buffer', value: formatBinaryBytes(c.limits.maxBufferSize) },
+    { label: 'Largest storage binding', value: formatBinaryBytes(c.limits.maxStorageBufferBindingSize) },
     { label: 'shader-f16 (fp16 packs)', value: yes(c.features.shaderF16), warn: !c.features.shaderF16 },
     { label: 'subgroups', value: yes(c.features.subgroups) },
     { label: 'timestamp-query', value: yes(c.features.timestampQuery) },

@@ -14,6 +14,7 @@ import { loadPack, readManifest, type LoadedPack } from './loadPack';
 import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
 import type { WebGpuProbe } from './webgpuDevice';
+import { unetPlannerFor } from './unetPlanner';
 
 export interface GeneratorDeps {
   ort: Ort;
@@ -102,7 +103,10 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         if (incompatible) throw appError('pack-incompatible', incompatible);
         const t0 = performance.now();
         try {
-          const out = await generateVideo(pack.networks, pack.tokenizer, pack.pipelineConfig, request, onProgress);
+          const planner = request.unetPlan
+            ? () => ({ plan: request.unetPlan!, summary: `${request.unetPlan!.windowsPerCall} window(s) per UNet call, guidance halves ${request.unetPlan!.cfgTogether ? 'together' : 'apart'} (fixed by the request)` })
+            : unetPlannerFor(pack.manifest, backend, request.memoryBudgetBytes);
+          const out = await generateVideo(pack.networks, pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner);
           return {
             frames: out.frames,
             frameCount: out.frames.length,

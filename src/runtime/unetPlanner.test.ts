@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { PackManifest } from '../packs/manifest';
+import type { GpuCapabilities } from '../rpc/gpuCapabilities';
+import { defaultBudgetBytes, unetPlannerFor } from './unetPlanner';
+
+const GiB = 2 ** 30;
+const manifest = JSON.parse(readFileSync(new URL('../../public/packs/tiny-musev/manifest.json', import.meta.url), 'utf8')) as PackManifest;
+const gpu = (binding: number): GpuCapabilities => ({
+  vendor: 'v', architecture: 'a', description: '', isFallbackAdapter: false,
+  limits: { maxBufferSize: binding, maxStorageBufferBindingSize: binding },
+  features: { shaderF16: true, subgroups: false, timestampQuery: false },
+});
+const facts = { latentHeight: 16, latentWidth: 16, windowLengths: [4, 4, 4, 2], cfg: true, contextTokens: 77, frames: 10 };
+
+describe('defaultBudgetBytes', () => {
+  it('is 4× the storage binding limit within [2, 16] GiB; wasm gets 3.5 GiB', () => {
+    expect(defaultBudgetBytes(gpu(GiB))).toBe(4 * GiB);
+    expect(defaultBudgetBytes(gpu(128 * 2 ** 20))).toBe(2 * GiB);
+    expect(defaultBudgetBytes(gpu(8 * GiB))).toBe(16 * GiB);
+    expect(defaultBudgetBytes(undefined)).toBe(3.5 * GiB);
+  });
+});
+
+describe('unetPlannerFor', () => {
+  it('stacks the same-length windows of a small clip and says so', () => {
+    const plan = unetPlannerFor(manifest, { backend: 'wasm', shaderF16: false })(facts);
+    expect(plan.plan).toEqual({ windowsPerCall: 3, cfgTogether: true });
+    expect(plan.summary).toMatch(/^3 windows per UNet call \(2 calls per step\), guidance halves together; estimated peak .* of a 3\.5 GiB budget, .* on wasm$/);
+  });
+
+  it('falls back to smaller calls under a small budget, and says what to lower when nothing fits', () => {
+    const backend = { backend: 'webgpu' as const, shaderF16: true, gpu: gpu(GiB) };
+    const roomy = unetPlannerFor(manifest, backend)(facts);
+    expect(roomy.summary).toMatch(/of a 4 GiB budget.*limit 1 GiB\) on WebGPU$/);
+    const big = { ...facts, latentHeight: 128, latentWidth: 128 }; // 1024×1024 on an SD1.5-size layout
+    const tight = unetPlannerFor(manifest, backend, 0.2 * GiB)(big);
+    expect(tight.plan).toEqual({ windowsPerCall: 1, cfgTogether: false });
+    expect(tight.summary).toMatch(/lower the resolution first/);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The worker's memory planner: src/core/memoryPlan.ts fed with the pack (graph sizes, dtype, UNet
+ * layout) and the backend (the adapter's limits on WebGPU; wasm32's 4 GiB address space on wasm).
+ * The plan and its estimate are logged with every run (generateVideo's 'Memory plan' log event).
+ */
+import { planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
+import type { PackManifest } from '../packs/manifest';
+import { estimateGpuMemory } from '../packs/packInfo';
+import type { UnetPlanner } from '../pipeline/generateVideo';
+import type { BackendInfo } from '../rpc/generatorApi';
+import { formatBinaryBytes, type GpuCapabilities } from '../rpc/gpuCapabilities';
+
+const GiB = 2 ** 30;
+/** SD1.5's layout, for packs whose manifest does not state its own. */
+export const SD15_UNET: UnetFacts = { blockOutChannels: [320, 640, 1280, 1280], heads: [8, 8, 8, 8] };
+export const SD_VAE: VaeFacts = { decoderChannels: [512, 512, 256, 128] };
+/** wasm32: one linear memory of at most 4 GiB holds weights and activations. */
+const WASM_LIMITS = { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB };
+const WASM_BUDGET = 3.5 * GiB;
+
+/**
+ * Default budget on WebGPU, from the adapter: WebGPU does not report the GPU's memory, so take
+ * 4× the largest storage binding, between 2 and 16 GiB (1 GiB binding → 4 GiB, 4 GiB → 16 GiB).
+ * The user's budget setting replaces it.
+ */
+export function defaultBudgetBytes(gpu: GpuCapabilities | undefined): number {
+  if (!gpu) return WASM_BUDGET;
+  return Math.min(16 * GiB, Math.max(2 * GiB, 4 * gpu.limits.maxStorageBufferBindingSize));
+}
+
+export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, budgetBytes?: number): UnetPlanner {
+  const onGpu = backend.backend === 'webgpu' && backend.gpu !== undefined;
+  const limits = onGpu ? backend.gpu!.limits : WASM_LIMITS;
+  const budget = budgetBytes ?? (onGpu ? defaultBudgetBytes(backend.gpu) : WASM_BUDGET);
+  const base: Omit<PlanInput, 'latentHeight' | 'latentWidth' | 'windowLengths' | 'cfg' | 'contextTokens' | 'frames'> = {
+    unet: manifest.unet.layout ?? SD15_UNET,
+    vae: manifest.vae.decoderChannels ? { decoderChannels: manifest.vae.decoderChannels } : SD_VAE,
+    activationBytes: manifest.dtype === 'float16' ? 2 : 4,
+    residentWeightBytes: estimateGpuMemory(manifest).weightsBytes,
+    queryChunking: false,
+    limits,
+    budgetBytes: budget,
+  };
+  return (facts) => {
+    const p = planMemory({ ...base, ...facts });
+    const calls = p.calls.length;
+    const summary =
+      `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call (${calls} call${calls > 1 ? 's' : ''} per step), ` +
+      `guidance halves ${p.cfgTogether ? 'together' : 'apart'}; estimated peak ${formatBinaryBytes(p.peak)} of a ${formatBinaryBytes(budget)} budget, ` +
+      `largest tensor ${formatBinaryBytes(p.largestTensor)} (limit ${formatBinaryBytes(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize))}) ` +
+      `on ${onGpu ? 'WebGPU' : 'wasm'}` +
+      (p.fits ? '' : `. ${p.advice}`);
+    return { plan: { windowsPerCall: p.windowsPerCall, cfgTogether: p.cfgTogether }, summary };
+  };
+}
