@@ -32,13 +32,13 @@
  */
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
-import type { UnetPlan } from '../core/memoryPlan';
+import { groupWindows, type UnetPlan } from '../core/memoryPlan';
 import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
 import { planWindows } from '../core/planWindows';
 import type { ClipTokenizer } from '../core/clipTokenizer';
-import type { GenerateRequest } from '../rpc/generatorApi';
+import type { GenerateRequest, PlanEstimate, RunPlan } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
 import { checkAbort } from './cancel';
 import { denoise } from './denoise';
@@ -62,7 +62,10 @@ export interface VideoOutput {
   /** The kept latents of every shot, in output order, (1, 4, frames, h, w). */
   latents: TensorF32;
   timings: { denoiseMs: number; decodeMs: number; msPerStep: number };
+  /** The memory plan of shot 0 (what the planner chose), and the plan the last shot ran with. */
+  plan?: RunPlan;
 }
+
 
 /** What a memory planner needs to know about one shot's UNet calls (src/core/memoryPlan.ts). */
 export interface UnetCallFacts {
@@ -75,7 +78,7 @@ export interface UnetCallFacts {
 }
 
 /** Chooses windows per UNet call and CFG halves together/apart; `summary` is logged with the run. */
-export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string };
+export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string; estimate?: PlanEstimate };
 
 const describePlan = (p: UnetPlan) =>
   `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call, guidance halves ${p.cfgTogether ? 'together' : 'apart'}`;
@@ -157,6 +160,7 @@ export async function generateVideo(
   const kept: { data: Float32Array; t: number }[] = [];
   let denoiseMs = 0;
   let shrunk: UnetPlan | undefined; // a plan made smaller after running out of memory holds for later shots
+  let runPlan: RunPlan | undefined;
   for (let k = 0; k < shots; k++) {
     const N = k === 0 && req.firstFrame === 'generate' ? req.frames - 1 : req.frames;
     const shape = [1, c4, N, h, w];
@@ -170,13 +174,18 @@ export async function generateVideo(
     onProgress({ type: 'stage', stage: 'denoise', message: shots > 1 ? `Shot ${k + 1} of ${shots}` : undefined });
     const facts = { latentHeight: h, latentWidth: w, windowLengths: windows.map((c) => c.length), cfg: doCfg, contextTokens: E.shape[1], frames: N };
     const planned = planUnet?.(facts);
-    if (planned && k === 0) onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
+    if (planned && k === 0) {
+      onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
+      const callsPerStep = groupWindows(facts.windowLengths, planned.plan.windowsPerCall).length * (doCfg && !planned.plan.cfgTogether ? 2 : 1);
+      runPlan = { planned: planned.plan, final: planned.plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
+    }
     const unetPlan = shrunk ?? planned?.plan;
     const t0 = performance.now();
     const L = await denoise({
       unetPlan,
       onPlanShrunk: (step, plan) => {
         shrunk = plan;
+        if (runPlan) runPlan.final = plan;
         onProgress({ type: 'log', level: 'warn', message: `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describePlan(plan)}.` });
       },
       unet: nets.unet, scheduler, latents, shape, E, cond: C!, windows, doCfg, frameIndex, conditioning,
@@ -217,5 +226,6 @@ export async function generateVideo(
     height: H,
     latents: { data: all, shape: allShape },
     timings: { denoiseMs, decodeMs: performance.now() - t1, msPerStep: denoiseMs / (req.steps * shots) },
+    plan: runPlan,
   };
 }

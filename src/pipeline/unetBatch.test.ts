@@ -110,7 +110,7 @@ describe('generateVideo with a memory planner', () => {
     const tokenizer = { encode: () => [5, 6], bosTokenId: 49406, eosTokenId: 49407, padTokenId: 49407, maxLength: 77 } as unknown as ClipTokenizer;
     const logs: string[] = [];
     const planned: UnetCallFacts[] = [];
-    await generateVideo(
+    const out = await generateVideo(
       nets, tokenizer, TOY_CONFIG,
       { image: { width: 64, height: 64, rgba }, prompt: 'p', negativePrompt: 'n', width: 64, height: 64, frames: 6, contextFrames: 4, contextOverlap: 2,
         steps: 2, guidanceScale: 3.5, seed: 3, fps: 8, motionSpeed: 8, wIndNoise: 0.5, imgWeight: 0, nBatch: 2 },
@@ -122,5 +122,8 @@ describe('generateVideo with a memory planner', () => {
     expect(logs).toEqual(['info: Memory plan: two windows', 'warn: The GPU ran out of memory at step 1; retrying that step with 1 window per UNet call, guidance halves together.']);
     // shot 0: the failed call is not recorded, then 2 steps × 2 windows of batch 2; shot 1 keeps the smaller plan
     expect(calls.map((c) => c.sample.shape[0])).toEqual(Array(8).fill(2));
+    expect(out.plan).toEqual({
+      planned: { windowsPerCall: 2, cfgTogether: true }, final: { windowsPerCall: 1, cfgTogether: true }, callsPerStep: 1, summary: 'two windows', estimate: undefined,
+    });
   });
 });

@@ -1,3 +1,4 @@
+import type { UnetPlan } from '../core/memoryPlan';
 import type { ProgressCallback } from './progress';
 
 /** Which onnxruntime backend ran the graphs. */
@@ -88,7 +89,7 @@ export interface GenerateRequest {
   /** GPU memory the run may plan for, bytes; default from the adapter (src/runtime/unetPlanner.ts). */
   memoryBudgetBytes?: number;
   /** Windows per UNet call and CFG halves together/apart, instead of the memory planner's choice (benchmarks, tests). */
-  unetPlan?: { windowsPerCall: number; cfgTogether: boolean };
+  unetPlan?: UnetPlan;
   /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
   firstFrame?: FirstFrameMode;
   /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */
@@ -106,6 +107,25 @@ export interface GenerateResult {
   height: number;
   timings: { totalMs: number; msPerStep: number; denoiseMs: number; decodeMs: number };
   backend: Backend;
+  /** The memory plan the run used (windows per UNet call, CFG halves, estimate vs budget). */
+  plan?: RunPlan;
+}
+
+/** What the planner chose and how it went (GenerateResult.plan). */
+export interface RunPlan {
+  planned: UnetPlan;
+  /** The plan in force at the end: smaller than `planned` after an out-of-memory retry. */
+  final: UnetPlan;
+  /** UNet calls per denoising step of shot 0 with `planned`. */
+  callsPerStep: number;
+  summary: string;
+  estimate?: PlanEstimate;
+}
+
+export interface PlanEstimate {
+  peakBytes: number;
+  largestTensorBytes: number;
+  budgetBytes: number;
 }
 
 export interface LoadOptions {

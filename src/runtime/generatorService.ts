@@ -114,6 +114,7 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
             height: out.height,
             backend: backend.backend,
             timings: { totalMs: performance.now() - t0, ...out.timings },
+            plan: out.plan,
           };
         } catch (e) {
           if (e instanceof CancelledError) throw appError('cancelled', 'Generation cancelled.');

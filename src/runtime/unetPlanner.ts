@@ -50,6 +50,10 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
       `largest tensor ${formatBinaryBytes(p.largestTensor)} (limit ${formatBinaryBytes(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize))}) ` +
       `on ${onGpu ? 'WebGPU' : 'wasm'}` +
       (p.fits ? '' : `. ${p.advice}`);
-    return { plan: { windowsPerCall: p.windowsPerCall, cfgTogether: p.cfgTogether }, summary };
+    return {
+      plan: { windowsPerCall: p.windowsPerCall, cfgTogether: p.cfgTogether },
+      summary,
+      estimate: { peakBytes: p.peak, largestTensorBytes: p.largestTensor, budgetBytes: budget },
+    };
   };
 }
