@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useApp } from '../store';
 import { filesFromDrop, filesFromInput, type PathFile } from './dropFiles';
+import { PackProgress } from './PackRow';
 
 /**
  * Install a pack without network: drop its folder (or its files) here, or pick the folder / files.
@@ -9,7 +10,9 @@ import { filesFromDrop, filesFromInput, type PathFile } from './dropFiles';
 export function PackImport() {
   const importPack = useApp((s) => s.importPack);
   const busy = useApp((s) => s.packTask !== null);
+  const importing = useApp((s) => (s.packTask?.kind === 'import' ? s.packTask : null));
   const error = useApp((s) => s.packErrors.import ?? null);
+  const cancel = useApp((s) => s.cancelPackTask);
   const [over, setOver] = useState(false);
   const start = (files: PathFile[]) => {
     if (files.length && !busy) void importPack(files);
@@ -62,6 +65,12 @@ export function PackImport() {
           }}
         />
       </label>
+      {importing && <PackProgress task={importing} />}
+      {importing && (
+        <button type="button" data-testid="pack-import-cancel" onClick={cancel}>
+          Stop import
+        </button>
+      )}
       {error && (
         <p className="pack-error" role="alert" data-testid="pack-import-error" data-code={error.code}>
           {error.message}

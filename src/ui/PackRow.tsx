@@ -12,16 +12,26 @@ const STATUS_TEXT: Record<RowStatus, string> = {
   corrupt: 'corrupt',
 };
 
-function progressText(t: PackTask): string {
+export function progressText(t: PackTask): string {
   if (t.phase === 'starting') return t.kind === 'import' ? 'starting the import…' : 'reading the manifest…';
   if (t.phase === 'verifying') return `verifying ${t.file} (${t.verified}/${t.files} files checked)`;
   const resumed = t.resumedFrom > 0 ? `, resumed at ${formatBytes(t.resumedFrom)}` : '';
   return `${taskPercent(t)}% · ${formatBytes(t.totalDone)} of ${formatBytes(t.totalBytes)} · ${formatBytes(t.bytesPerSec)}/s · ${t.file} ${formatBytes(t.fileDone)} of ${formatBytes(t.fileBytes)} at ${formatBytes(t.fileBytesPerSec)}/s${resumed}`;
 }
 
+/** The running download/import: a bar and "x% · done of total · speed · file ..." text. */
+export function PackProgress({ task }: { task: PackTask }) {
+  return (
+    <div className="pack-progress" data-testid="pack-progress" data-phase={task.phase}>
+      <progress max={Math.max(1, task.totalBytes)} value={task.totalDone} />
+      <span>{progressText(task)}</span>
+    </div>
+  );
+}
+
 /** One pack of the manager: what it is, what it needs, its state, and what can be done with it. */
 export function PackRow({ entry, freeBytes }: { entry: ManagerEntry; freeBytes: number | null }) {
-  const task = useApp((s) => (s.packTask && (s.packTask.key === entry.key || (s.packTask.kind === 'import' && entry.stored?.origin.kind === 'import')) ? s.packTask : null));
+  const task = useApp((s) => (s.packTask?.key === entry.key ? s.packTask : null));
   const anyTask = useApp((s) => s.packTask !== null);
   const facts = useApp((s) => (entry.manifestUrl ? s.packFacts[entry.manifestUrl] : undefined));
   const error = useApp((s) => s.packErrors[entry.key] ?? null);
@@ -57,12 +67,7 @@ export function PackRow({ entry, freeBytes }: { entry: ManagerEntry; freeBytes: 
           Not enough free storage: {formatBytes(info.totalBytes - (stored?.storedBytes ?? 0))} needed, {formatBytes(Math.max(0, freeBytes))} free.
         </p>
       )}
-      {task && (
-        <div className="pack-progress" data-testid="pack-progress" data-phase={task.phase}>
-          <progress max={Math.max(1, task.totalBytes)} value={task.totalDone} />
-          <span>{progressText(task)}</span>
-        </div>
-      )}
+      {task && <PackProgress task={task} />}
       {stored?.status === 'corrupt' && !task && (
         <p className="pack-error" data-testid="pack-corrupt">
           Corrupt: {stored.problem ?? stored.corruptFile}. {download ? 'Re-download it' : 'Import the pack folder again'} to repair it.
