@@ -77,7 +77,7 @@ export function createGeneratorClient(spawn: () => WorkerLike = spawnGeneratorWo
 /** The request's pixel buffers, transferred (not copied) to the worker; distinct buffers only. */
 function transferableImage(request: GenerateRequest): Transferable[] {
   const buffers = new Set<ArrayBuffer>();
-  for (const img of [request.image, request.referImage, request.ipAdapterImage]) {
+  for (const img of [request.image, request.referImage, request.ipAdapterImage, request.faceImage]) {
     const buffer = img?.rgba.buffer;
     if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) buffers.add(buffer);
   }

@@ -40,6 +40,7 @@ describe('taskToSettings', () => {
       imageName: 'girl.jpeg',
       referImageName: null,
       ipAdapterImageName: null,
+      faceImageName: null,
       notes: [],
       unsupported: null,
     });
@@ -71,11 +72,10 @@ describe('taskToSettings', () => {
       { width: 64, height: 64 },
     );
     expect(r.imageName).toBe('a.png');
-    expect([r.referImageName, r.ipAdapterImageName]).toEqual(['ref.png', null]);
+    expect([r.referImageName, r.ipAdapterImageName, r.faceImageName]).toEqual(['ref.png', null, 'face.png']);
     expect(r.notes).toEqual([
       'Only the first of the 2 condition_images is used (a.png).',
       'condition_images_index is not supported: the condition image is the first frame.',
-      'face_image is not used: FaceID models are not supported.',
     ]);
     expect(r.unsupported).toBe('video2video (video_path: pose.mp4) is not supported in the browser yet.');
   });
@@ -128,6 +128,7 @@ describe('settingsToTaskYaml', () => {
   condition_images: ./face.png
   refer_image: \${.condition_images}
   ipadapter_image: \${.condition_images}
+  face_image: \${.condition_images}
   prompt: (masterpiece, best quality:1), a girl smiling, (eye blinks:1.8)
   height: 192
   width: 256

@@ -12,14 +12,16 @@
  *                                 (src/core/size.ts: each side floored to a multiple of 64)
  *   redraw_condition_image      → firstFrame 'redraw' (true) / 'image' (false)
  *   no condition_images         → firstFrame 'generate' (MuseV makes the first frame from the text)
- *   refer_image, ipadapter_image → referImageName / ipAdapterImageName when not the condition image
+ *   refer_image, ipadapter_image, face_image → referImageName / ipAdapterImageName / faceImageName
+ *                               when not the condition image (face_image: IP-Adapter FaceID packs)
  *   video_path                  → unsupported (video2video)
  *
  * Worked example: image 1000×750, task {width: 563, height: 714, img_length_ratio: 1.25}
  *   → 563·1.25 = 703.75 → 640, 714·1.25 = 892.5 → 832 → width 640, height 832.
  *
  * Settings → task: one task with those keys (a preset key when the negative prompt text is a
- * preset's), and the run options MuseV takes on its command line in a comment above it.
+ * preset's), and the run options MuseV takes on its command line in a comment above it
+ * (ip_adapter_scale and ip_adapter_face_scale are command-line options: MuseV reads neither from a task).
  */
 import { dump } from 'js-yaml';
 import { NEGATIVE_PROMPT_PRESET_NAMES, NEGATIVE_PROMPT_PRESETS, resolveNegativePrompt } from './negativePrompts';
@@ -49,6 +51,7 @@ export interface TaskSettings {
   /** refer_image / ipadapter_image file names when they differ from the condition image (null = same, or none). */
   referImageName: string | null;
   ipAdapterImageName: string | null;
+  faceImageName: string | null;
   /** Where this app does something else than MuseV would for this task, in words. */
   notes: string[];
   /** Why the task cannot run in the browser at all; null = it can. */
@@ -95,7 +98,6 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
   }
   if (task.condition_images_index !== null) notes.push('condition_images_index is not supported: the condition image is the first frame.');
   const other = (path: string | null) => (path === null || baseName(path) === imageName ? null : baseName(path));
-  if (task.face_image !== null) notes.push('face_image is not used: FaceID models are not supported.');
 
   const unsupported =
     task.video_path !== null
@@ -106,6 +108,7 @@ export function taskToSettings(task: MuseVTask, image: { width: number; height: 
     imageName,
     referImageName: other(first(task.refer_image)),
     ipAdapterImageName: other(first(task.ipadapter_image)),
+    faceImageName: other(task.face_image),
     notes,
     unsupported,
   };
@@ -134,6 +137,7 @@ export interface ExportableSettings extends Required<Omit<TaskSettingsPatch, 'fi
   firstFrameSteps?: number;
   firstFrameGuidanceScale?: number;
   ipAdapterScale?: number;
+  ipAdapterFaceScale?: number;
   fixConditionImages?: boolean;
 }
 
@@ -153,6 +157,7 @@ const CLI_OPTIONS: [keyof ExportableSettings, string][] = [
   ['contextSchedule', 'context_schedule'], ['steps', 'video_num_inference_steps'], ['guidanceScale', 'video_guidance_scale'],
   ['guidanceScaleEnd', 'video_guidance_scale_end'], ['guidanceMethod', 'video_guidance_scale_method'], ['noiseType', 'noise_type'],
   ['firstFrameSteps', 'num_inference_steps'], ['firstFrameGuidanceScale', 'guidance_scale'], ['ipAdapterScale', 'ip_adapter_scale'],
+  ['ipAdapterFaceScale', 'ip_adapter_face_scale'],
   ['seed', 'seed'], ['fps', 'fps'],
 ];
 
@@ -188,6 +193,7 @@ export function settingsToTaskYaml(s: ExportableSettings, opts: { name?: string;
     task.condition_images = `./${opts.imageName}`;
     task.refer_image = '${.condition_images}';
     task.ipadapter_image = '${.condition_images}';
+    task.face_image = '${.condition_images}';
   }
   task.prompt = prompt;
   task.height = s.height;

@@ -88,7 +88,7 @@ describe('pack choice', () => {
     const s = store.getState();
     expect(s.packPath).toBe(DEFAULT_PACK_PATH);
     expect(s.packAvailability).toEqual({ [MUSEV]: 'installed', [REFNET]: 'installed' });
-    expect(s.packFeatures).toEqual({ family: 'musev', referenceImage: false, ipAdapterImage: false, firstFrameGeneration: false });
+    expect(s.packFeatures).toEqual({ family: 'musev', referenceImage: false, ipAdapterImage: false, firstFrameGeneration: false, faceImage: false });
   });
 
   it('switching re-reads defaults and features; the next Generate loads the new pack', async () => {

@@ -7,21 +7,24 @@ import { defaultSizeForImage } from './size';
 
 /**
  * The images a generation can use: the condition (first-frame) image, and for referencenet packs
- * the ReferenceNet image and the IP-Adapter image (null = "same as the first frame", spec §0 step 3).
+ * the ReferenceNet image and the IP-Adapter image, for FaceID packs the face image (null = "same as
+ * the first frame", spec §0 step 3).
  */
-export type ImageSlot = 'image' | 'referImage' | 'ipAdapterImage';
-export const IMAGE_SLOTS: readonly ImageSlot[] = ['image', 'referImage', 'ipAdapterImage'];
+export type ImageSlot = 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage';
+export const IMAGE_SLOTS: readonly ImageSlot[] = ['image', 'referImage', 'ipAdapterImage', 'faceImage'];
 
-const LOADING = { image: 'imageLoading', referImage: 'referImageLoading', ipAdapterImage: 'ipAdapterImageLoading' } as const;
+const LOADING = { image: 'imageLoading', referImage: 'referImageLoading', ipAdapterImage: 'ipAdapterImageLoading', faceImage: 'faceImageLoading' } as const;
 export const loadingKey = (slot: ImageSlot) => LOADING[slot];
 
 export interface ImageSlice {
   image: LoadedImage | null;
   referImage: LoadedImage | null;
   ipAdapterImage: LoadedImage | null;
+  faceImage: LoadedImage | null;
   imageLoading: boolean;
   referImageLoading: boolean;
   ipAdapterImageLoading: boolean;
+  faceImageLoading: boolean;
   /**
    * Validate + decode a dropped/pasted/picked file into a slot (default: the condition image).
    * On success it replaces that slot's image; the condition image also sets width/height from its
@@ -33,14 +36,16 @@ export interface ImageSlice {
 }
 
 export function createImageSlice(set: SetState, get: GetState, deps: AppDeps): ImageSlice {
-  const tokens: Record<ImageSlot, number> = { image: 0, referImage: 0, ipAdapterImage: 0 };
+  const tokens: Record<ImageSlot, number> = { image: 0, referImage: 0, ipAdapterImage: 0, faceImage: 0 };
   return {
     image: null,
     referImage: null,
     ipAdapterImage: null,
+    faceImage: null,
     imageLoading: false,
     referImageLoading: false,
     ipAdapterImageLoading: false,
+    faceImageLoading: false,
     async setImageFile(file, slot = 'image') {
       const mine = ++tokens[slot];
       const invalid = validateImageFile(file);

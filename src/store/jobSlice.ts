@@ -39,7 +39,7 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
     async generate() {
       const { job, settings, packFeatures, packPath } = get();
       if (isBusy(job.status) || get().gpuCheck.status === 'running') return; // one worker job at a time
-      const images = { image: get().image, referImage: get().referImage, ipAdapterImage: get().ipAdapterImage };
+      const images = { image: get().image, referImage: get().referImage, ipAdapterImage: get().ipAdapterImage, faceImage: get().faceImage };
       const problem = requestProblem(settings, images, packFeatures);
       if (problem) {
         set({ error: problem });

@@ -17,9 +17,9 @@ describe('pack catalog', () => {
 
 describe('packFeatures', () => {
   it('referencenet families take reference and IP-Adapter images; unet_spatial enables the first frame', () => {
-    expect(packFeatures('musev', ['unet'])).toEqual({ family: 'musev', referenceImage: false, ipAdapterImage: false, firstFrameGeneration: false });
+    expect(packFeatures('musev', ['unet'])).toEqual({ family: 'musev', referenceImage: false, ipAdapterImage: false, firstFrameGeneration: false, faceImage: false });
     expect(packFeatures('musev_referencenet', ['unet', 'unet_spatial', 'referencenet'])).toEqual({
-      family: 'musev_referencenet', referenceImage: true, ipAdapterImage: true, firstFrameGeneration: true,
+      family: 'musev_referencenet', referenceImage: true, ipAdapterImage: true, firstFrameGeneration: true, faceImage: false,
     });
     expect(packFeatures('musev_referencenet_pose', []).referenceImage).toBe(true);
   });
@@ -31,6 +31,12 @@ describe('packFeatures', () => {
     expect(featuresOfManifest({ graphs: {} })).toBeNull();
     expect(featuresOfManifest(null)).toBeNull();
     expect(describeFeatures(packFeatures('musev', []))).toBe('');
+  });
+
+  it('IP-Adapter FaceID (any family) takes a face image when all three face graphs are there', () => {
+    expect(packFeatures('musev', ['unet', 'face_detector', 'face_embedder', 'face_proj']).faceImage).toBe(true);
+    expect(packFeatures('musev_referencenet', ['face_detector', 'face_embedder']).faceImage).toBe(false);
+    expect(describeFeatures(packFeatures('musev', ['face_detector', 'face_embedder', 'face_proj']))).toBe('face image (IP-Adapter FaceID)');
   });
 
   it('explains why first-frame generation is off', () => {

@@ -24,7 +24,7 @@ describe('presets', () => {
       steps: 10, guidanceScale: 3.5, guidanceScaleEnd: null, guidanceMethod: 'linear',
       negativePrompt: NEGATIVE_PROMPT_PRESETS.V2,
       noiseType: 'video_fusion', wIndNoise: 0.5, imageBasedNoise: true, imgWeight: 1e-3, motionSpeed: 8,
-      ipAdapterScale: 1, firstFrameSteps: 30, firstFrameGuidanceScale: 7.5, firstFrameNegativePrompt: null,
+      ipAdapterScale: 1, ipAdapterFaceScale: 1, firstFrameSteps: 30, firstFrameGuidanceScale: 7.5, firstFrameNegativePrompt: null,
     });
     expect(presetById('musev-cli').note).toMatch(/CLI itself writes 4/);
   });

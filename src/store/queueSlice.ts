@@ -121,7 +121,7 @@ export function createQueueSlice(set: SetState, get: GetState, deps: AppDeps, in
   };
 
   /** Load a task's images into the image slots; false = it cannot run (message set). */
-  const loadImages = async (item: QueueItem, names: { referImageName: string | null; ipAdapterImageName: string | null }): Promise<string[] | false> => {
+  const loadImages = async (item: QueueItem, names: { referImageName: string | null; ipAdapterImageName: string | null; faceImageName: string | null }): Promise<string[] | false> => {
     const notes: string[] = [];
     if (item.imageName === null) get().clearImage();
     else {
@@ -135,7 +135,11 @@ export function createQueueSlice(set: SetState, get: GetState, deps: AppDeps, in
         return false;
       }
     }
-    const slots: [ImageSlot, string | null, string][] = [['referImage', names.referImageName, 'refer_image'], ['ipAdapterImage', names.ipAdapterImageName, 'ipadapter_image']];
+    const slots: [ImageSlot, string | null, string][] = [
+      ['referImage', names.referImageName, 'refer_image'],
+      ['ipAdapterImage', names.ipAdapterImageName, 'ipadapter_image'],
+      ['faceImage', names.faceImageName, 'face_image'],
+    ];
     for (const [slot, name, key] of slots) {
       const file = findFile(name);
       if (file && (await get().setImageFile(file, slot))) continue;

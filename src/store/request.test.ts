@@ -61,9 +61,20 @@ describe('buildRequest', () => {
   });
 
   it('leaves extra images out for a pack that does not take them', () => {
-    const r = buildRequest(s, { image: img('a'), referImage: img('r'), ipAdapterImage: img('i') }, plain, crop);
+    const r = buildRequest(s, { image: img('a'), referImage: img('r'), ipAdapterImage: img('i'), faceImage: img('f') }, plain, crop);
     expect(r).not.toHaveProperty('referImage');
     expect(r).not.toHaveProperty('ipAdapterImage');
+    expect(r).not.toHaveProperty('faceImage');
+  });
+
+  it('FaceID packs: the face image goes cropped like the others, the face scale always; none = the worker uses the condition image', () => {
+    const faceid = packFeatures('musev', ['unet', 'face_detector', 'face_embedder', 'face_proj']);
+    const r = buildRequest({ ...s, ipAdapterFaceScale: 0.5 }, { ...none, image: img('a'), faceImage: img('f', 100) }, faceid, crop);
+    expect(r.faceImage).toMatchObject({ width: 128, height: 64 });
+    expect(r.faceImage?.rgba[0]).toBe(100);
+    expect(r.ipAdapterFaceScale).toBe(0.5);
+    expect(buildRequest(s, { ...none, image: img('a') }, faceid, crop)).not.toHaveProperty('faceImage');
+    expect(requestProblem({ ...s, ipAdapterFaceScale: -1 }, { ...none, image: img('a') }, faceid)?.message).toMatch(/face scale/);
   });
 
   it('sends a first-frame negative prompt only when it differs from "same as the video"', () => {

@@ -10,6 +10,8 @@ export interface RequestImages {
   image: LoadedImage | null;
   referImage: LoadedImage | null;
   ipAdapterImage: LoadedImage | null;
+  /** IP-Adapter FaceID face image (FaceID packs); absent from older callers = none. */
+  faceImage?: LoadedImage | null;
 }
 
 export type CropResize = (image: LoadedImage, width: number, height: number) => Uint8ClampedArray;
@@ -21,7 +23,7 @@ const LABELS: Partial<Record<keyof Settings, string>> = {
   prompt: 'prompt', negativePrompt: 'negative prompt', backend: 'backend',
   contextSchedule: 'context schedule', contextStride: 'context stride', guidanceScaleEnd: 'guidance end',
   guidanceMethod: 'guidance method', noiseType: 'noise type', imageBasedNoise: 'image-based noise',
-  nBatch: 'shots (n_batch)', fixConditionImages: 'fix condition images', ipAdapterScale: 'IP-Adapter scale',
+  nBatch: 'shots (n_batch)', fixConditionImages: 'fix condition images', ipAdapterScale: 'IP-Adapter scale', ipAdapterFaceScale: 'face scale',
   firstFrame: 'first frame', firstFrameSteps: 'first-frame steps', firstFrameGuidanceScale: 'first-frame guidance',
   firstFrameNegativePrompt: 'first-frame negative prompt',
 };
@@ -51,7 +53,7 @@ export function requestProblem(settings: Settings, images: RequestImages, featur
  * the worker then uses the video's), and the images center-cropped and resized
  * to width×height (spec §0 step 3). 'generate' sends no condition image (text → image → video);
  * the ReferenceNet / IP-Adapter images go only when given and the pack takes them (else the worker
- * uses the condition frame, MuseV's default).
+ * uses the condition frame, MuseV's default); likewise the face image for FaceID packs.
  */
 export function buildRequest(
   settings: Settings,
@@ -67,5 +69,6 @@ export function buildRequest(
   if (settings.firstFrame !== 'generate' && images.image) request.image = fit(images.image);
   if (features?.referenceImage && images.referImage) request.referImage = fit(images.referImage);
   if (features?.ipAdapterImage && images.ipAdapterImage) request.ipAdapterImage = fit(images.ipAdapterImage);
+  if (features?.faceImage && images.faceImage) request.faceImage = fit(images.faceImage);
   return request;
 }

@@ -4,13 +4,15 @@ import { ImageSlotView } from './ImageSlotView';
 const SAME = 'Same as first frame';
 
 /**
- * ReferenceNet and IP-Adapter images, for referencenet packs only. Empty = the condition image
- * (MuseV's default); they are cropped and resized to the generation size like it.
+ * ReferenceNet and IP-Adapter images (referencenet packs) and the face image (IP-Adapter FaceID
+ * packs). Empty = the condition image (MuseV's default); they are cropped and resized to the
+ * generation size like it.
  */
 export function ExtraImages() {
   const refer = useApp((s) => s.packFeatures?.referenceImage === true);
   const ip = useApp((s) => s.packFeatures?.ipAdapterImage === true);
-  if (!refer && !ip) return null;
+  const face = useApp((s) => s.packFeatures?.faceImage === true);
+  if (!refer && !ip && !face) return null;
   const hint = (what: string) => (
     <>
       <strong>{SAME}</strong>
@@ -37,6 +39,17 @@ export function ExtraImages() {
           testPrefix="ip-image"
           inputTestId="ip-image-input"
           emptyHint={hint('identity (IP-Adapter)')}
+          emptyMeta={SAME}
+          clearLabel="Use first frame"
+        />
+      )}
+      {face && (
+        <ImageSlotView
+          slot="faceImage"
+          title="Face image (IP-Adapter FaceID)"
+          testPrefix="face-image"
+          inputTestId="face-image-input"
+          emptyHint={hint('the face (one clearly visible face; its identity is kept)')}
           emptyMeta={SAME}
           clearLabel="Use first frame"
         />
