@@ -58,8 +58,11 @@ def validate(instance: Any, schema: dict, root: dict | None = None, path: str = 
         errors.append(f"{path}: must equal {json.dumps(schema['const'])}")
     if "enum" in schema and instance not in schema["enum"]:
         errors.append(f"{path}: must be one of {json.dumps(schema['enum'])}")
-    if "anyOf" in schema and not any(not validate(instance, s, root, path) for s in schema["anyOf"]):
-        errors.append(f"{path}: matches none of the allowed forms")
+    if "anyOf" in schema:
+        tries = [validate(instance, s, root, path) for s in schema["anyOf"]]
+        if all(tries):  # none matches: say so, with the problems of the closest form
+            errors.append(f"{path}: matches none of the allowed forms")
+            errors += min(tries, key=len)
     if isinstance(instance, dict):
         for key in schema.get("required", []):
             if key not in instance:

@@ -4,7 +4,8 @@
   graph I/O kept float32 (casts at the boundary);
 - `int8.quantize_int8`: per-output-channel symmetric int8 weights of MatMul/Gemm + DequantizeLinear;
 - `mha.fuse_attention`: MatMul-Softmax-MatMul -> com.microsoft MultiHeadAttention;
-- `external.save_sharded` / `check_session_size`: external data in shards, the per-session ceiling;
+- `external.save_sharded`: external data in shards;
+- `split.split_model`: a graph over the per-session ceiling cut into consecutive parts;
 - `pack.optimize_pack`: all of the above on a written pack, with an honest manifest.
 
 They work on ONNX graphs only (no torch), so they apply to every graph the exporter writes.

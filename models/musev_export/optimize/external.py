@@ -1,4 +1,4 @@
-"""Saving a graph with its weights in external-data shards, and the per-session size check.
+"""Saving a graph with its weights in external-data shards.
 
 Every initializer goes to external data (as the pack writer does, size_threshold 0), packed in
 graph order into shards of at most `shard_bytes` each; offsets are aligned to 64 bytes. File
@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, numpy_helper
 
-from .graph import tensor_bytes, weight_bytes
+from .graph import tensor_bytes
 
 ALIGN = 64
 MIB = 1 << 20
@@ -126,26 +126,5 @@ def save_sharded(
 
 
 class SessionTooLarge(ValueError):
-    pass
-
-
-def split_advice(graph: str, total: int, limit: int) -> str:
-    if graph.startswith("unet"):
-        return (
-            f"{graph}: {total / MIB:,.0f} MiB of weights is more than the {limit / MIB:,.0f} MiB one browser session can hold. "
-            "Export with --dtype fp16 (half the bytes) and/or --quantize int8 (about a quarter of fp32), or split the "
-            "UNet into two sessions at the mid block: part A = conv_in + time/frame embeddings + down blocks + mid block "
-            "(outputs the mid-block activation, the 12 skip tensors and the two embeddings), part B = up blocks + conv_out; "
-            "at SD1.5 size each half holds about half of the weights (the up path has 3 resnets per block instead of 2). "
-            "The split is not implemented by this exporter."
-        )
-    return (f"{graph}: {total / MIB:,.0f} MiB of weights is more than the {limit / MIB:,.0f} MiB one browser session can hold; "
-            "export with --dtype fp16 or --quantize int8.")
-
-
-def check_session_size(model: onnx.ModelProto, graph: str, limit_bytes: int) -> int:
-    """Bytes of weights this graph uploads into its session; raises SessionTooLarge over the limit."""
-    total = weight_bytes(model)
-    if total > limit_bytes:
-        raise SessionTooLarge(split_advice(graph, total, limit_bytes))
-    return total
+    """A graph's weights cannot be brought under the per-session limit (split.py raises it when one
+    initializer alone is over the limit)."""

@@ -1,8 +1,12 @@
 """Post-processes a written pack (format v1): MHA fusion, fp16, int8 weights, sharded external
-data, the per-session size check, and a manifest that lists the new files honestly.
+data, the per-session size check (a graph over it is split into parts, split.py), and a manifest
+that lists the new files honestly.
 
 Order per graph: attention fusion (on the fp32 pattern torch emitted) -> fp16 -> int8 (the int8
-pass then sees fp16 weights and adds the Cast after DequantizeLinear) -> size check -> save.
+pass then sees fp16 weights and adds the Cast after DequantizeLinear) -> size check / split -> save.
+A split graph `g` is saved as `g.part0.onnx`, `g.part1.onnx`, ... each with its own data files
+(`g.part0.onnx.data`, or shards); its manifest entry keeps the whole graph's `inputs` / `outputs`
+and lists `parts` (file, externalData, input and output names) in execution order.
 Graph inputs/outputs keep the dtypes of the I/O contract (float32 / int64) in every variant; the
 manifest's `dtype` says "float16" when the graphs compute in fp16 (the app must then find
 `shader-f16` on WebGPU, or use wasm).
@@ -10,6 +14,7 @@ manifest's `dtype` says "float16" when the graphs compute in fp16 (the app must 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -19,14 +24,20 @@ from typing import Dict, List, Optional
 
 import onnx
 
-from ..export import graph_io
+from ..export import ONNX_DTYPES, _dims, graph_io
 from ..pack_writer import file_ref
 from ..schema_check import validate_manifest
-from .external import MIB, check_session_size, save_sharded
+from .external import MIB, save_sharded
 from .fp16 import convert_to_fp16
-from .graph import op_counts
+from .graph import op_counts, weight_bytes
 from .int8 import quantize_int8
 from .mha import fuse_attention
+from .split import join_parts, split_model
+
+
+# insightface's models keep the precision they ship in (fp32; SCRFD / ArcFace were not exported for
+# fp16 / int8 here and are small: 16.9 / 174 MB): only sharding and the size check apply to them.
+AS_SHIPPED = ("face_detector", "face_embedder")
 
 
 @dataclass
@@ -64,12 +75,48 @@ def optimize_graph(model: onnx.ModelProto, opts: OptimizeOptions) -> Dict[str, o
 
 
 def _owner(file: str, graphs) -> Optional[str]:
-    """The graph whose own data file `file` is (`<graph>.onnx.data[.k]`), if any."""
+    """The graph whose own data file `file` is (`<graph>[.part<j>].onnx.data[.k]`), if any."""
     base = file.rsplit("/", 1)[-1]
     for g in graphs:
-        if base == f"{g}.onnx.data" or base.startswith(f"{g}.onnx.data."):
+        if re.fullmatch(rf"{re.escape(g)}(\.part\d+)?\.onnx\.data(\.\d+)?", base):
             return g
     return None
+
+
+def _graph_files(spec: dict) -> List[dict]:
+    """The .onnx file refs of a manifest graph entry (one, or one per part)."""
+    return spec["parts"] if "parts" in spec else [spec]
+
+
+def _load(pack: Path, spec: dict) -> onnx.ModelProto:
+    if "parts" not in spec:
+        return onnx.load(str(pack / spec["file"]), load_external_data=True)
+    parts = [onnx.load(str(pack / p["file"]), load_external_data=True) for p in spec["parts"]]
+    return join_parts(parts, spec["inputs"], spec["outputs"])
+
+
+def _io(model: onnx.ModelProto) -> Dict[str, List[dict]]:
+    """The whole graph's inputs/outputs as manifest TensorSpecs (export.graph_io, from memory)."""
+    inits = {i.name for i in model.graph.initializer}
+    spec = lambda v: {"name": v.name, "dtype": ONNX_DTYPES[v.type.tensor_type.elem_type], "shape": _dims(v.type)}  # noqa: E731
+    return {"inputs": [spec(v) for v in model.graph.input if v.name not in inits], "outputs": [spec(v) for v in model.graph.output]}
+
+
+def _save_split(model: onnx.ModelProto, name: str, stage: Path, shard_bytes: int, limit: int, reuse, index: bool):
+    """Splits `model` (split.py) and saves `<name>.part<j>.onnx` + data; returns (manifest entry
+    without file refs, key -> location index of what was written, notes)."""
+    entry = {**_io(model), "parts": []}
+    written: dict = {}
+    notes: List[str] = []
+    for j, part in enumerate(split_model(model, limit, name, release=True)):
+        file = f"{name}.part{j}.onnx"
+        files, w, n = save_sharded(part.model, stage / file, shard_bytes, reuse=reuse, index=index)
+        for k, v in w.items():
+            written.setdefault(k, v)
+        notes += n
+        entry["parts"].append({"file": file, "externalData": files, "inputs": part.inputs, "outputs": part.outputs,
+                               "weight_bytes": part.weight_bytes})
+    return entry, written, notes
 
 
 def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[str, object]:
@@ -86,10 +133,11 @@ def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[
     limit = int(opts.max_session_mb * MIB)
     graphs = list(manifest["graphs"])
     for name in graphs:
-        if Path(manifest["graphs"][name]["file"]).parent != Path("."):
+        if any(Path(f["file"]).parent != Path(".") for f in _graph_files(manifest["graphs"][name])):
             raise ValueError(f"graph {name}: graphs in sub-folders are not supported")
     shares = {
-        name: [o for o in (_owner(r["file"], graphs) for r in manifest["graphs"][name]["externalData"]) if o and o != name]
+        name: [o for o in (_owner(r["file"], graphs) for f in _graph_files(manifest["graphs"][name]) for r in f["externalData"])
+               if o and o != name]
         for name in graphs
     }
     needed = {o for deps in shares.values() for o in deps}
@@ -101,47 +149,61 @@ def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[
     report: Dict[str, object] = {}
     indexes: Dict[str, dict] = {}
     new_files: Dict[str, List[str]] = {}
+    split: Dict[str, dict] = {}
     for name in order:
         spec = manifest["graphs"][name]
         started = time.time()
-        model = onnx.load(str(pack / spec["file"]), load_external_data=True)
+        model = _load(pack, spec)
         nodes_before = len(model.graph.node)
-        rep = optimize_graph(model, opts)
-        rep["weight_bytes"] = check_session_size(model, name, limit)
+        rep = optimize_graph(model, opts) if name not in AS_SHIPPED else {"kept": "as shipped (fp32)"}
+        rep["weight_bytes"] = weight_bytes(model)
         rep["nodes"] = [nodes_before, len(model.graph.node)]
         counts = op_counts(model)
         rep["ops"] = {k: counts[k] for k in ("MultiHeadAttention", "Softmax", "Cast", "DequantizeLinear") if k in counts}
         reuse = {}
         for other in shares[name]:
             reuse.update(indexes.get(other, {}))
-        files, written, notes = save_sharded(model, stage / spec["file"], shard_bytes, reuse=reuse or None,
-                                             index=name in needed)
+        if rep["weight_bytes"] > limit:
+            split[name], written, notes = _save_split(model, name, stage, shard_bytes, limit, reuse or None, name in needed)
+            rep["parts"] = [p.pop("weight_bytes") for p in split[name]["parts"]]
+        else:
+            files, written, notes = save_sharded(model, stage / f"{name}.onnx", shard_bytes, reuse=reuse or None,
+                                                 index=name in needed)
+            new_files[name] = files
         del model
         indexes[name] = written
-        new_files[name] = files
         if notes:
             rep["notes"] = notes
         rep["seconds"] = round(time.time() - started, 2)
         report[name] = rep
     # swap: drop every old graph file, move the new ones in
     for name in graphs:
-        spec = manifest["graphs"][name]
-        (pack / spec["file"]).unlink(missing_ok=True)
-        for ref in spec["externalData"]:
-            (pack / ref["file"]).unlink(missing_ok=True)
+        for f in _graph_files(manifest["graphs"][name]):
+            (pack / f["file"]).unlink(missing_ok=True)
+            for ref in f["externalData"]:
+                (pack / ref["file"]).unlink(missing_ok=True)
     for f in sorted(stage.iterdir()):
         f.rename(pack / f.name)
     stage.rmdir()
     for name in graphs:
-        path = pack / manifest["graphs"][name]["file"]
-        onnx.checker.check_model(str(path))
-        manifest["graphs"][name] = {
-            **file_ref(pack, manifest["graphs"][name]["file"]),
-            "externalData": [file_ref(pack, f) for f in new_files[name]],
-            **graph_io(path),
-        }
-        report[name]["onnx_bytes"] = manifest["graphs"][name]["bytes"]
-        report[name]["external_data"] = [(r["file"], r["bytes"]) for r in manifest["graphs"][name]["externalData"]]
+        if name in split:
+            entry = split[name]
+            for p in entry["parts"]:
+                onnx.checker.check_model(str(pack / p["file"]))
+            entry["parts"] = [{**file_ref(pack, p["file"]), "externalData": [file_ref(pack, f) for f in p["externalData"]],
+                               "inputs": p["inputs"], "outputs": p["outputs"]} for p in entry["parts"]]
+            manifest["graphs"][name] = entry
+        else:
+            path = pack / f"{name}.onnx"
+            onnx.checker.check_model(str(path))
+            manifest["graphs"][name] = {
+                **file_ref(pack, f"{name}.onnx"),
+                "externalData": [file_ref(pack, f) for f in new_files[name]],
+                **graph_io(path),
+            }
+        files = _graph_files(manifest["graphs"][name])
+        report[name]["onnx_bytes"] = sum(f["bytes"] for f in files)
+        report[name]["external_data"] = [(r["file"], r["bytes"]) for f in files for r in f["externalData"]]
     if opts.dtype == "fp16":
         manifest["dtype"] = "float16"
     errors = validate_manifest(manifest)
