@@ -175,6 +175,7 @@ export async function generateVideo(
     const facts = { latentHeight: h, latentWidth: w, windowLengths: windows.map((c) => c.length), cfg: doCfg, contextTokens: E.shape[1], frames: N };
     const planned = planUnet?.(facts);
     if (planned && k === 0) {
+      onProgress({ type: 'plan', summary: planned.summary, ...planned.plan });
       onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
       const callsPerStep = groupWindows(facts.windowLengths, planned.plan.windowsPerCall).length * (doCfg && !planned.plan.cfgTogether ? 2 : 1);
       runPlan = { planned: planned.plan, final: planned.plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
@@ -186,7 +187,9 @@ export async function generateVideo(
       onPlanShrunk: (step, plan) => {
         shrunk = plan;
         if (runPlan) runPlan.final = plan;
-        onProgress({ type: 'log', level: 'warn', message: `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describePlan(plan)}.` });
+        const message = `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describePlan(plan)}.`;
+        onProgress({ type: 'plan', summary: message, ...plan, shrunk: true });
+        onProgress({ type: 'log', level: 'warn', message });
       },
       unet: nets.unet, scheduler, latents, shape, E, cond: C!, windows, doCfg, frameIndex, conditioning,
       guidance: guidanceSchedule({ start: req.guidanceScale, stop: req.guidanceScaleEnd, steps: req.steps, method: req.guidanceMethod }),

@@ -114,12 +114,20 @@ describe('generateVideo with a memory planner', () => {
       nets, tokenizer, TOY_CONFIG,
       { image: { width: 64, height: 64, rgba }, prompt: 'p', negativePrompt: 'n', width: 64, height: 64, frames: 6, contextFrames: 4, contextOverlap: 2,
         steps: 2, guidanceScale: 3.5, seed: 3, fps: 8, motionSpeed: 8, wIndNoise: 0.5, imgWeight: 0, nBatch: 2 },
-      (e) => e.type === 'log' && logs.push(`${e.level}: ${e.message}`),
+      (e) => {
+        if (e.type === 'log') logs.push(`${e.level}: ${e.message}`);
+        if (e.type === 'plan') logs.push(`plan ${e.windowsPerCall}${e.cfgTogether ? 'T' : 'A'}${e.shrunk ? ' shrunk' : ''}`);
+      },
       undefined,
       (facts) => (planned.push(facts), { plan: { windowsPerCall: 2, cfgTogether: true }, summary: 'two windows' }),
     );
     expect(planned[0]).toEqual({ latentHeight: 8, latentWidth: 8, windowLengths: [4, 4], cfg: true, contextTokens: 77, frames: 6 });
-    expect(logs).toEqual(['info: Memory plan: two windows', 'warn: The GPU ran out of memory at step 1; retrying that step with 1 window per UNet call, guidance halves together.']);
+    expect(logs).toEqual([
+      'plan 2T',
+      'info: Memory plan: two windows',
+      'plan 1T shrunk',
+      'warn: The GPU ran out of memory at step 1; retrying that step with 1 window per UNet call, guidance halves together.',
+    ]);
     // shot 0: the failed call is not recorded, then 2 steps × 2 windows of batch 2; shot 1 keeps the smaller plan
     expect(calls.map((c) => c.sample.shape[0])).toEqual(Array(8).fill(2));
     expect(out.plan).toEqual({

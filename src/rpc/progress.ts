@@ -25,6 +25,11 @@ export type ProgressEvent =
   /** Frame `frame` (0-based) of `frames` decoded; `rgba` is width*height*4 bytes. */
   | { type: 'frame'; frame: number; frames: number; width: number; height: number; rgba: Uint8ClampedArray }
   | { type: 'encode'; frame: number; frames: number }
+  /**
+   * The memory plan of the run (src/core/memoryPlan.ts): sent before the first denoising step, and
+   * again with `shrunk` when the GPU ran out of memory and a smaller plan took over.
+   */
+  | { type: 'plan'; summary: string; windowsPerCall: number; cfgTogether: boolean; shrunk?: boolean }
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
 export type ProgressCallback = (event: ProgressEvent) => void;

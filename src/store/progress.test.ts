@@ -85,6 +85,15 @@ describe('reduceProgress', () => {
     expect(describeProgress(job)).toBe('Loading model pack: unet.onnx 3/10 MB');
   });
 
+  it('keeps the memory plan, and appends what happened when memory ran out', () => {
+    const job = run([
+      [0, { type: 'plan', summary: '3 windows per UNet call', windowsPerCall: 3, cfgTogether: true }],
+      [1, { type: 'plan', summary: 'Out of memory at step 2; retrying with 1 window.', windowsPerCall: 1, cfgTogether: true, shrunk: true }],
+    ]);
+    expect(job.plan).toBe('3 windows per UNet call Out of memory at step 2; retrying with 1 window.');
+    expect(startJob(5).plan).toBeNull();
+  });
+
   it('ignores events once the job is no longer busy (after cancel)', () => {
     const cancelled: JobState = { ...startJob(0), status: 'cancelled' };
     expect(reduceProgress(cancelled, frame(0, 2), 5)).toBe(cancelled);

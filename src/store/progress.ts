@@ -46,9 +46,15 @@ export interface JobState {
   etaAt: number;
   liveFrames: LiveFrame[];
   lastLog: string | null;
+  /** The run's memory plan in words (and what happened when memory ran out); kept after the run. */
+  plan: string | null;
   resultUrl: string | null;
   resultName: string | null;
   resultBytes: number;
+  /** The result's type: 'video/mp4', 'video/webm', 'image/gif' or 'application/zip' (PNG frames). */
+  resultMime: string | null;
+  /** Which encoder made it and why, e.g. "WebCodecs avc1.42001e: auto: this browser encodes H.264 ...". */
+  resultNote: string | null;
   timings: { totalMs: number; msPerStep: number; denoiseMs: number; decodeMs: number; encodeMs: number } | null;
   error: AppError | null;
 }
@@ -75,9 +81,12 @@ export const IDLE_JOB: JobState = {
   etaAt: 0,
   liveFrames: [],
   lastLog: null,
+  plan: null,
   resultUrl: null,
   resultName: null,
   resultBytes: 0,
+  resultMime: null,
+  resultNote: null,
   timings: null,
   error: null,
 };
@@ -178,6 +187,8 @@ export function reduceProgress(job: JobState, event: ProgressEvent, now: number)
     }
     case 'log':
       return { ...job, lastLog: event.message };
+    case 'plan':
+      return { ...job, plan: event.shrunk && job.plan ? `${job.plan} ${event.summary}` : event.summary };
   }
   return { ...next, etaMs: estimateEtaMs(next, now), etaAt: now };
 }

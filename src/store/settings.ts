@@ -1,5 +1,6 @@
 import type { PackDefaults } from '../packs/manifest';
 import { resolveNegativePrompt } from '../core/negativePrompts';
+import { ENCODER_CHOICES, VIDEO_FORMATS, type EncoderChoice, type VideoFormat } from '../rpc/encoderApi';
 import type { GenerateRequest, LoadOptions } from '../rpc/generatorApi';
 
 /** Where the model runs: 'auto' = WebGPU when the worker gets an adapter, wasm otherwise. */
@@ -11,10 +12,13 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
 }
 
 /**
- * The request's images are not settings (not persisted); the worker's optional options all get a
- * value here (firstFrameNegativePrompt may be null: the video's negative prompt, the worker's default).
+ * The request's images are not settings (not persisted), nor are the run options (memory budget,
+ * fixed UNet plan); the worker's optional options all get a value here (firstFrameNegativePrompt may
+ * be null: the video's negative prompt, the worker's default).
  */
-type RequestOptions = Required<Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage' | 'firstFrameNegativePrompt'>>;
+type RequestOptions = Required<
+  Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage' | 'firstFrameNegativePrompt' | 'memoryBudgetBytes' | 'unetPlan'>
+>;
 
 /**
  * What the user sets for one generation (persisted; the images are not): every field of the
@@ -25,6 +29,10 @@ export interface Settings extends RequestOptions {
   firstFrameNegativePrompt: string | null;
   /** onnxruntime backend the pack is loaded on (a device preference: reset and pack defaults keep it). */
   backend: BackendChoice;
+  /** The file made after generation: MP4, WebM, GIF or a zip of PNG frames (an export preference, kept like backend). */
+  videoFormat: VideoFormat;
+  /** Who encodes it: 'auto' = WebCodecs where the browser can, ffmpeg.wasm otherwise (kept like backend). */
+  videoEncoder: EncoderChoice;
 }
 
 export type SettingKey = keyof Settings;
@@ -37,6 +45,8 @@ export type SettingsErrors = Partial<Record<SettingKey, string>>;
 /** Settings that pick one of a few words, with the words allowed. */
 export const CHOICES = {
   backend: BACKEND_CHOICES,
+  videoFormat: VIDEO_FORMATS,
+  videoEncoder: ENCODER_CHOICES,
   contextSchedule: ['uniform_v2', 'uniform'],
   guidanceMethod: ['linear', 'two_stage', 'three_stage', 'fix_two_stage'],
   noiseType: ['video_fusion', 'random'],
@@ -79,6 +89,8 @@ export const BUILTIN_DEFAULTS: Settings = {
   firstFrameGuidanceScale: 7.5,
   firstFrameNegativePrompt: null,
   backend: 'auto',
+  videoFormat: 'mp4',
+  videoEncoder: 'auto',
 };
 
 export const SIZE_MULTIPLE = 64;
@@ -127,6 +139,8 @@ export function settingsFromPack(defaults: PackDefaults, current: Settings): Set
 
 const CHOICE_MESSAGES: Record<ChoiceSettingKey, string> = {
   backend: 'Choose Auto, WebGPU or wasm.',
+  videoFormat: 'Choose MP4, WebM, GIF or PNG frames (zip).',
+  videoEncoder: 'Choose Auto, WebCodecs or ffmpeg.',
   contextSchedule: 'Choose uniform_v2 or uniform.',
   guidanceMethod: 'Choose linear, two_stage, three_stage or fix_two_stage.',
   noiseType: 'Choose video_fusion or random.',

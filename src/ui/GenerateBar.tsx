@@ -73,6 +73,11 @@ export function GenerateBar() {
           )}
         </div>
         {busy && job.lastLog && <div className="progress-log muted">{job.lastLog}</div>}
+        {job.plan && (
+          <div className="progress-log muted" data-testid="memory-plan" title="How the denoising loop fits this GPU (Your GPU panel: budget)">
+            Memory plan: {job.plan}
+          </div>
+        )}
       </div>
     </section>
   );
