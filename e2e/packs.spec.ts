@@ -180,4 +180,13 @@ test('import a picked pack folder with the network off: verified and ready from 
   await r.getByTestId('pack-use').click();
   await expect(page.getByTestId('pack-select')).toHaveValue('opfs:tiny-musev');
   await expect(page.getByTestId('pack-family')).toHaveText('musev');
+
+  // the same pack picked as loose files (no folder paths: tokenizer files are matched by name)
+  await r.getByTestId('pack-delete').click();
+  await expect(r).toHaveCount(0);
+  await expect(page.getByTestId('pack-select')).toHaveValue('packs/tiny-musev/manifest.json');
+  const again = requests.length;
+  await page.getByTestId('pack-import-files').setInputFiles(Object.keys(manifestFiles()).map((f) => `${PACKS}tiny-musev/${f}`));
+  await expect(r).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  expect(requests.slice(again).filter((u) => /tiny-musev|\.onnx|tokenizer/.test(u))).toEqual([]);
 });
