@@ -190,3 +190,31 @@ test('import a picked pack folder with the network off: verified and ready from 
   await expect(r).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
   expect(requests.slice(again).filter((u) => /tiny-musev|\.onnx|tokenizer/.test(u))).toEqual([]);
 });
+
+test('a file gone from OPFS is named when the pack loads; Re-download repairs it and generation works', async ({ page }) => {
+  await server.start();
+  await openApp(page);
+  await addPackUrl(page, MANIFEST_URL);
+  const r = row(page, MANIFEST_URL);
+  await r.getByTestId('pack-download').click();
+  await expect(r).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  await r.getByTestId('pack-use').click();
+  await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    await (await (await root.getDirectoryHandle('packs')).getDirectoryHandle('tiny-musev')).removeEntry('vae_decoder.onnx.data');
+  });
+
+  await dropImage(page);
+  await settings(page, { frames: 2, 'context-frames': 4, 'context-overlap': 2, steps: 2 });
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'pack-missing');
+  await expect(page.getByTestId('error')).toContainText('"vae_decoder.onnx.data"');
+  await expect(r).toHaveAttribute('data-status', 'corrupt');
+  await expect(r.getByTestId('pack-corrupt')).toContainText('vae_decoder.onnx.data');
+
+  await r.getByTestId('pack-download').click(); // "Re-download": one click
+  await expect(r).toHaveAttribute('data-status', 'ready', { timeout: 120_000 });
+  expect(server.requests.filter((q) => q.path === 'tiny-musev/vae_decoder.onnx.data')).toHaveLength(2);
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('job-status')).toHaveText('done', { timeout: 5 * 60_000 });
+});
