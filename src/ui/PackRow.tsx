@@ -61,6 +61,7 @@ export function PackRow({ entry, freeBytes }: { entry: ManagerEntry; freeBytes: 
         {dtype ? `${dtype === 'float16' ? 'fp16' : 'fp32'} · ` : ''}
         {features.length ? `needs WebGPU ${features.join(', ')}` : 'no special GPU features'}
         {stored && stored.status === 'partial' ? ` · ${formatBytes(stored.storedBytes)} stored` : ''}
+        {entry.kind === 'bundled' && !stored ? ' · served with the app (usable now; Download keeps a copy for offline use)' : ''}
       </div>
       {info && status !== 'ready' && freeBytes !== null && info.totalBytes - (stored?.storedBytes ?? 0) > freeBytes && (
         <p className="field-error">
