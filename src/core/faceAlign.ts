@@ -50,9 +50,9 @@ export function normCrop(rgb: Uint8Array, w: number, h: number, kps: readonly nu
   return warpAffineU8(rgb, w, h, M, size, size, 3);
 }
 
-/** Step 3: the embedder's `face` input (1, 3, size, size). */
-export function arcfaceBlob(face: Uint8Array, size = 112): Float32Array {
-  return rgbBlob(face, size, size, 127.5, 127.5);
+/** Step 3: the embedder's `face` input (1, 3, size, size); `bgr`: planes B, G, R (rgbBlob). */
+export function arcfaceBlob(face: Uint8Array, size = 112, bgr = false): Float32Array {
+  return rgbBlob(face, size, size, 127.5, 127.5, bgr);
 }
 
 /** Step 4: e / ‖e‖ in float32 (numpy: float32 norm, float32 division). */

@@ -21,6 +21,10 @@ describe('letterbox + blob (SCRFD.detect preprocessing)', () => {
     expect([lb.newWidth, lb.newHeight, lb.detScale]).toEqual([640, 480, 1.25]);
     expect(lb.canvas.subarray(480 * 640 * 3).every((v) => v === 0)).toBe(true);
   });
+  it('bgr: the same numbers with the planes reversed', () => {
+    const rgb = Uint8Array.of(0, 128, 255);
+    expect(Array.from(rgbBlob(rgb, 1, 1, 127.5, 128, true))).toEqual(Array.from(rgbBlob(rgb, 1, 1, 127.5, 128)).reverse());
+  });
   for (const c of golden.blob.cases) {
     it(`blobFromImage mean ${c.mean}, scale 1/${c.std}: every value identical`, () => {
       const got = rgbBlob(bytes(golden.blob.rgb), golden.blob.w, golden.blob.h, c.mean, c.std);

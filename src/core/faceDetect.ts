@@ -52,13 +52,13 @@ export function letterbox(rgb: Uint8Array, w: number, h: number, size: number): 
 /**
  * Interleaved RGB bytes → (1, 3, h, w) float32 planes as cv2.dnn.blobFromImage: x − mean, then a
  * float32 multiply by float32(1/std) (rounding the double product instead differs in 378 of the golden
- * case's 768 values for std 127.5).
+ * case's 768 values for std 127.5). Planes R, G, B; `bgr` gives B, G, R (see faceConditioning.ts).
  */
-export function rgbBlob(rgb: Uint8Array, w: number, h: number, mean: number, std: number): Float32Array {
+export function rgbBlob(rgb: Uint8Array, w: number, h: number, mean: number, std: number, bgr = false): Float32Array {
   const n = w * h;
   const out = new Float32Array(3 * n);
   const scale = Math.fround(1 / std);
-  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) out[c * n + p] = Math.fround(rgb[p * 3 + c] - mean) * scale;
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) out[(bgr ? 2 - c : c) * n + p] = Math.fround(rgb[p * 3 + c] - mean) * scale;
   return out;
 }
 

@@ -11,7 +11,7 @@ import { letterbox, rgbBlob } from '../core/faceDetect';
 import type { GenerateRequest, RgbaImage } from '../rpc/generatorApi';
 import { toyFaceNets, TOY_FACE_ANALYSIS, TOY_FACE_CONFIG, TOY_KPS_CANVAS, type FaceCalls } from './__fixtures__/toyFace';
 import { toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
-import { faceConditioningFor, faceEmbedding } from './faceConditioning';
+import { faceConditioningFor, faceEmbedding, MUSEV_FACE_BGR } from './faceConditioning';
 import { generateVideo } from './generateVideo';
 import { pixelsFromRgba } from './images';
 
@@ -37,11 +37,14 @@ describe('faceEmbedding: insightface FaceAnalysis around the toy graphs', () => 
     const e = await faceEmbedding(toyFaceNets(calls), TOY_FACE_ANALYSIS, img);
     const lb = letterbox(img.rgb, W, H, 32);
     expect(calls.detect[0].shape).toEqual([1, 3, 32, 32]);
-    expect(Array.from(calls.detect[0].data)).toEqual(Array.from(rgbBlob(lb.canvas, 32, 32, 127.5, 128)));
+    // MuseV's double channel flip: both networks get B, G, R planes
+    expect(MUSEV_FACE_BGR).toBe(true);
+    expect(Array.from(calls.detect[0].data)).toEqual(Array.from(rgbBlob(lb.canvas, 32, 32, 127.5, 128, true)));
+    expect(calls.detect[0].data[0]).toBe(rgbBlob(lb.canvas, 32, 32, 127.5, 128)[2 * 32 * 32]);
     // 16 → 32: det_scale 2, so the keypoints land at canvas / 2 in the image
     const crop = normCrop(img.rgb, W, H, TOY_KPS_CANVAS.map((v) => v / 2), 112);
     expect(calls.embed[0].shape).toEqual([1, 3, 112, 112]);
-    expect(Array.from(calls.embed[0].data)).toEqual(Array.from(arcfaceBlob(crop)));
+    expect(Array.from(calls.embed[0].data)).toEqual(Array.from(arcfaceBlob(crop, 112, true)));
     expect(Math.hypot(...e)).toBeCloseTo(1, 6);
   });
   it("no face: a 'bad-image' error that says what to do", async () => {
@@ -74,7 +77,7 @@ describe('generateVideo with IP-Adapter FaceID (musev family + face graphs)', ()
     return { calls, spatial, face, out };
   };
   const detectedImage = (c: FaceCalls, k: number) => c.detect[k].data;
-  const blobOf = (img: RgbaImage) => rgbBlob(letterbox(pixelsFromRgba(img).rgb, W, H, 32).canvas, 32, 32, 127.5, 128);
+  const blobOf = (img: RgbaImage) => rgbBlob(letterbox(pixelsFromRgba(img).rgb, W, H, 32).canvas, 32, 32, 127.5, 128, true);
 
   it('every UNet call gets the face tokens of the condition image by default, at ip_adapter_face_scale', async () => {
     const { calls, face, out } = await run({ ipAdapterFaceScale: 0.6 });

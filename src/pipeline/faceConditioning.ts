@@ -11,6 +11,12 @@
  *   F      face tokens (B, tokens, D) = [face_proj(0); face_proj(ê)]   (uncond = the projection of zeros)
  * Without a face image F is zeros and face_scale 0: the face branch adds exactly nothing, as MuseV's
  * skipped branch (refer_face_image None → no face embedding).
+ *
+ * Channel order (MUSEV_FACE_BGR): MMCM's extract_images turns the RGB frames into PIL images with
+ * `convert_images(..., return_rgb_order="bgr")` (channels reversed) and then takes
+ * `np.array(x.convert("RGB"))[:, :, ::-1]` (reversed again), so insightface, which expects BGR and
+ * swaps to RGB in blobFromImage, gets RGB and hands both networks B, G, R planes. We feed them the
+ * same planes, so the detector and ArcFace see what they see in MuseV.
  */
 import { decodeScrfd, letterbox, rgbBlob, type FaceAnalysisConfig } from '../core/faceDetect';
 import { arcfaceBlob, l2Normalize, normCrop } from '../core/faceAlign';
@@ -19,6 +25,9 @@ import type { PixelImage } from './images';
 import type { FaceNets, TensorF32, UnetConditioning } from './networks';
 import type { PipelineConfig } from './options';
 
+/** Both face networks get B, G, R planes, as in MuseV (see the header). */
+export const MUSEV_FACE_BGR = true;
+
 export const NO_FACE_MESSAGE =
   'No face was found in the face image. Choose a face image with one clearly visible, front-facing face, or clear the face image slot (the condition image is used when it is empty).';
 
@@ -26,12 +35,12 @@ export const NO_FACE_MESSAGE =
 export async function faceEmbedding(face: FaceNets, cfg: FaceAnalysisConfig, img: PixelImage): Promise<Float32Array> {
   const S = cfg.detectorSize;
   const lb = letterbox(img.rgb, img.width, img.height, S);
-  const out = await face.detector.detect({ data: rgbBlob(lb.canvas, S, S, 127.5, 128), shape: [1, 3, S, S] });
+  const out = await face.detector.detect({ data: rgbBlob(lb.canvas, S, S, 127.5, 128, MUSEV_FACE_BGR), shape: [1, 3, S, S] });
   const [best] = decodeScrfd(out, cfg, lb.detScale);
   if (!best) throw appError('bad-image', NO_FACE_MESSAGE);
   const A = cfg.alignSize;
   const crop = normCrop(img.rgb, img.width, img.height, best.kps, A);
-  const e = await face.embedder.embed({ data: arcfaceBlob(crop, A), shape: [1, 3, A, A] });
+  const e = await face.embedder.embed({ data: arcfaceBlob(crop, A, MUSEV_FACE_BGR), shape: [1, 3, A, A] });
   return l2Normalize(e.data);
 }
 
