@@ -22,11 +22,41 @@ export interface TensorSpec {
   shape: Dim[];
 }
 
-export interface GraphSpec extends FileRef {
+/** One .onnx file and the weight files it reads. */
+export interface GraphFile extends FileRef {
   /** Weights stored outside the .onnx, `file` equals the initializers' `location`. */
   externalData: FileRef[];
+}
+
+/** A graph in one session. */
+export interface WholeGraphSpec extends GraphFile {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  parts?: undefined;
+}
+
+/** One session of a split graph: reads graph inputs and earlier parts' outputs, by name. */
+export interface GraphPartSpec extends GraphFile {
+  inputs: string[];
+  outputs: string[];
+}
+
+/**
+ * A graph whose weights exceed one session's limit (the exporter's --max-session-mb, 4 GiB), cut
+ * into consecutive sessions run in order (models/README.md, "UNet split"). `inputs` / `outputs`
+ * are the whole graph's contract; the runtime wraps the parts as one session.
+ */
+export interface SplitGraphSpec {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  parts: GraphPartSpec[];
+}
+
+export type GraphSpec = WholeGraphSpec | SplitGraphSpec;
+
+/** The .onnx files of a graph (one, or one per part), each with its external data. */
+export function graphFiles(graph: GraphSpec): GraphFile[] {
+  return graph.parts ?? [graph];
 }
 
 /** Graphs every pack has. */

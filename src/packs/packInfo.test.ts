@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { PackManifest } from './manifest';
+import type { PackManifest, WholeGraphSpec } from './manifest';
 import { estimateGpuMemory, MIN_WORKSPACE_BYTES, packBytes, packFiles, requiredGpuFeatures } from './packInfo';
 
 const tiny = JSON.parse(readFileSync(new URL('../../public/packs/tiny-musev/manifest.json', import.meta.url), 'utf8')) as PackManifest;
@@ -36,11 +36,11 @@ describe('packInfo', () => {
     expect(tinyEstimate.workspaceBytes).toBe(MIN_WORKSPACE_BYTES);
     const big: PackManifest = {
       ...tiny,
-      graphs: { ...tiny.graphs, unet: { ...tiny.graphs.unet, bytes: 1, externalData: [{ file: 'unet.onnx.data', bytes: 2 * 2 ** 30 - 1, sha256: 'x' }] } },
+      graphs: { ...tiny.graphs, unet: { ...(tiny.graphs.unet as WholeGraphSpec), bytes: 1, externalData: [{ file: 'unet.onnx.data', bytes: 2 * 2 ** 30 - 1, sha256: 'x' }] } },
       tokenizer: tiny.tokenizer,
     };
     delete (big.graphs as Record<string, unknown>).unet_spatial;
-    for (const k of ['text_encoder', 'vae_encoder', 'vae_decoder'] as const) big.graphs[k] = { ...tiny.graphs[k], bytes: 0, externalData: [] };
+    for (const k of ['text_encoder', 'vae_encoder', 'vae_decoder'] as const) big.graphs[k] = { ...(tiny.graphs[k] as WholeGraphSpec), bytes: 0, externalData: [] };
     expect(estimateGpuMemory(big)).toEqual({ weightsBytes: 2 ** 31, workspaceBytes: 2 ** 29, totalBytes: 2 ** 31 + 2 ** 29 });
   });
 });

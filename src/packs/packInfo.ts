@@ -4,11 +4,12 @@
  */
 import type { PackFacts } from '../rpc/packsApi';
 export { formatBytes } from '../core/formatBytes';
-import type { FileRef, PackManifest } from './manifest';
+import { graphFiles as filesOf, type FileRef, type PackManifest } from './manifest';
 
 /**
  * Every file of the pack once (graphs, their external data, tokenizer), in manifest order.
- * Graphs can share a file (`unet_spatial` uses `unet.onnx.data`): it is listed once.
+ * Graphs can share a file (`unet_spatial` uses `unet.onnx.data`): it is listed once. A split graph
+ * lists each part's .onnx and data files.
  */
 export function packFiles(m: PackManifest): FileRef[] {
   const out = new Map<string, FileRef>();
@@ -17,8 +18,10 @@ export function packFiles(m: PackManifest): FileRef[] {
   };
   for (const graph of Object.values(m.graphs)) {
     if (!graph) continue;
-    add(graph);
-    graph.externalData.forEach(add);
+    for (const f of filesOf(graph)) {
+      add(f);
+      f.externalData.forEach(add);
+    }
   }
   add(m.tokenizer.vocab);
   add(m.tokenizer.merges);
@@ -51,7 +54,7 @@ export function estimateGpuMemory(m: PackManifest): { weightsBytes: number; work
   let weightsBytes = 0;
   for (const graph of Object.values(m.graphs)) {
     if (!graph) continue;
-    for (const ref of [graph, ...graph.externalData]) {
+    for (const ref of filesOf(graph).flatMap((f) => [f, ...f.externalData])) {
       if (graphFiles.has(ref.file)) continue;
       graphFiles.add(ref.file);
       weightsBytes += ref.bytes;

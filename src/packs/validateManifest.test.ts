@@ -83,3 +83,39 @@ describe('validateManifest: families and optional graphs', () => {
     expect(r.errors).toContain('manifest.graphs.unet.inputs: must include "face_tokens" with IP-Adapter FaceID');
   });
 });
+
+describe('validateManifest: split graphs', () => {
+  const part = (file: string, inputs: string[], outputs: string[]) => ({ file, bytes: 1, sha256: 'a'.repeat(64), externalData: [], inputs, outputs });
+  const split = () => {
+    const m = load();
+    const { inputs, outputs } = m.graphs.unet;
+    m.graphs.unet = {
+      inputs,
+      outputs,
+      parts: [part('unet.part0.onnx', ['sample', 'timestep'], ['h', 'temb']), part('unet.part1.onnx', ['h', 'temb', 'encoder_hidden_states'], ['noise_pred'])],
+    };
+    return m;
+  };
+  it('accepts a graph split into parts that read graph inputs and earlier outputs', () => {
+    const r = validateManifest(split());
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.manifest.graphs.unet.parts?.map((p) => p.file)).toEqual(['unet.part0.onnx', 'unet.part1.onnx']);
+  });
+  it('names a part input nobody makes, an output no part makes, and files given beside parts', () => {
+    const m = split();
+    m.graphs.unet.parts[1].inputs.push('ghost');
+    m.graphs.unet.parts[1].outputs = ['other'];
+    m.graphs.unet.file = 'unet.onnx';
+    m.graphs.unet.parts[0].sha256 = 'XYZ';
+    const r = validateManifest(m);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContain('manifest.graphs.unet.parts[1].inputs: "ghost" is neither a graph input nor an earlier part\'s output');
+    expect(r.errors).toContain('manifest.graphs.unet.outputs: "noise_pred" is made by no part');
+    expect(r.errors).toContain('manifest.graphs.unet.file: must not be given with parts (each part lists its own files)');
+    expect(r.errors).toContain('manifest.graphs.unet.parts[0].sha256: must be 64 lowercase hex digits');
+    const empty = split();
+    empty.graphs.unet.parts = [];
+    expect(validateManifest(empty)).toMatchObject({ ok: false, errors: ['manifest.graphs.unet.parts: must be a non-empty array'] });
+  });
+});

@@ -3,7 +3,7 @@
  * either the typed manifest or every problem found, each naming the field, so a broken pack gets a
  * message a user (or pack author) can act on.
  */
-import type { CoreGraphName, FileRef, GraphName, GraphSpec, OptionalGraphName, PackManifest, TensorSpec } from './manifest';
+import type { CoreGraphName, FileRef, GraphName, OptionalGraphName, PackManifest, TensorSpec } from './manifest';
 
 export type ValidationResult =
   | { ok: true; manifest: PackManifest }
@@ -94,14 +94,40 @@ class Checker {
     });
     return x as TensorSpec[];
   }
-  graph(x: unknown, name: GraphName, path: string) {
-    if (!this.fileRef(x, path)) return;
-    const g = x as unknown as GraphSpec & Obj;
+  /** A .onnx file ref with its `externalData` list (a whole graph, or one part of a split one). */
+  graphFile(x: unknown, path: string): boolean {
+    if (!this.fileRef(x, path)) return false;
+    const g = x as unknown as Obj;
     if (!Array.isArray(g.externalData)) this.fail(`${path}.externalData`, 'must be an array (empty when the weights are inside the .onnx)');
     else g.externalData.forEach((f, i) => this.fileRef(f, `${path}.externalData[${i}]`));
+    return true;
+  }
+  names(x: unknown, path: string, min: number): string[] {
+    if (Array.isArray(x) && x.length >= min && x.every((n) => typeof n === 'string' && n.length > 0)) return x as string[];
+    this.fail(path, `must be an array of tensor names${min ? ` (at least ${min})` : ''}`);
+    return [];
+  }
+  /** Parts of a split graph: each reads only graph inputs and earlier parts' outputs; together they make every output. */
+  parts(g: Obj, ins: string[], outs: string[], path: string) {
+    for (const k of ['file', 'bytes', 'sha256', 'externalData']) if (k in g) this.fail(`${path}.${k}`, 'must not be given with parts (each part lists its own files)');
+    if (!Array.isArray(g.parts) || g.parts.length === 0) return this.fail(`${path}.parts`, 'must be a non-empty array');
+    const known = new Set(ins);
+    g.parts.forEach((p, i) => {
+      if (!this.graphFile(p, `${path}.parts[${i}]`)) return;
+      for (const n of this.names((p as Obj).inputs, `${path}.parts[${i}].inputs`, 0))
+        if (!known.has(n)) this.fail(`${path}.parts[${i}].inputs`, `"${n}" is neither a graph input nor an earlier part's output`);
+      for (const n of this.names((p as Obj).outputs, `${path}.parts[${i}].outputs`, 1)) known.add(n);
+    });
+    for (const n of outs) if (!known.has(n)) this.fail(`${path}.outputs`, `"${n}" is made by no part`);
+  }
+  graph(x: unknown, name: GraphName, path: string) {
+    const g = this.obj(x, path);
+    if (!g) return;
     const names = (list: TensorSpec[]) => list.map((t) => t?.name);
     const ins = names(this.tensors(g.inputs, `${path}.inputs`));
     const outs = names(this.tensors(g.outputs, `${path}.outputs`));
+    if ('parts' in g) this.parts(g, ins, outs, path);
+    else if (!this.graphFile(g, path)) return;
     for (const want of GRAPH_IO[name].inputs) if (!ins.includes(want)) this.fail(`${path}.inputs`, `must include "${want}"`);
     for (const want of GRAPH_IO[name].outputs) if (!outs.includes(want)) this.fail(`${path}.outputs`, `must include "${want}"`);
   }

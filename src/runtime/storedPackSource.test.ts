@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { PackManifest } from '../packs/manifest';
+import { graphFiles, type PackManifest } from '../packs/manifest';
 import { readRecord } from '../packs/download/packRecord';
 import { memoryStorage } from '../packs/storage';
 import { readManifest } from './loadPack';
@@ -35,7 +35,7 @@ describe('storedPackSource', () => {
   it('a missing file is pack-missing naming it, and the pack is marked corrupt', async () => {
     const { source, dir } = await installed();
     const m = await readManifest(source);
-    await expect(readVerified(source, m.graphs.unet)).rejects.toMatchObject({ appError: { code: 'pack-missing', message: expect.stringContaining('"unet.onnx"') } });
+    await expect(readVerified(source, graphFiles(m.graphs.unet)[0])).rejects.toMatchObject({ appError: { code: 'pack-missing', message: expect.stringContaining('"unet.onnx"') } });
     expect((await readRecord(dir))?.corrupt).toMatchObject({ file: 'unet.onnx' });
   });
 
