@@ -6,6 +6,7 @@ import type { PacksClient } from '../clients/packsClient';
 import type { AppError } from '../rpc/errors';
 import type { BackendInfo, PackSummary } from '../rpc/generatorApi';
 import type { BackendProbe } from './backend';
+import { createGallerySlice, type GalleryDeps, type GallerySlice } from './gallerySlice';
 import { createGpuCheckSlice, type GpuCheckSlice } from './gpuCheckSlice';
 import type { DecodedImage, LoadedImage } from './image';
 import { createImageSlice, type ImageSlice } from './imageSlice';
@@ -36,7 +37,8 @@ export type AppState = SettingsSlice &
   PackManagerSlice &
   JobSlice &
   GpuCheckSlice &
-  QueueSlice & {
+  QueueSlice &
+  GallerySlice & {
     /** What the error banner shows; dismissing it keeps everything else. */
     error: AppError | null;
     dismissError(): void;
@@ -63,6 +65,8 @@ export interface AppDeps {
   revokeObjectURL: (url: string) => void;
   /** The packs worker (downloads, imports, OPFS); absent = no pack manager. */
   packs?: PacksClient;
+  /** Where finished videos are kept (src/gallery); absent = no gallery. */
+  gallery?: GalleryDeps;
 }
 
 export const STORAGE_KEY = 'musev-web:settings';
@@ -86,6 +90,7 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
     ...createJobSlice(set, get, jobDeps),
     ...createGpuCheckSlice(set, get, deps),
     ...createQueueSlice(set, get, deps, internals),
+    ...createGallerySlice(set, get, deps, internals),
     error: null,
     dismissError: () => set({ error: null }),
   });

@@ -2,7 +2,10 @@ import type { StateStorage } from 'zustand/middleware';
 import { getEncoderClient } from '../clients/encoderClient';
 import { getGeneratorClient } from '../clients/generatorClient';
 import { getPacksClient } from '../clients/packsClient';
+import { browserGalleryOwner, browserGalleryStorage } from '../gallery/opfsGallery';
+import { encodeThumbPng, newEntryId } from '../gallery/thumb';
 import type { AppDeps } from './appStore';
+import type { GalleryDeps } from './gallerySlice';
 import { probeBackend } from './backend';
 import { decodeImageFile } from './image';
 import { cropResizeRgba } from './prepareImage';
@@ -26,6 +29,20 @@ async function fetchJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** OPFS gallery (memory when the browser has no OPFS), this page's Web Lock as owner. */
+function galleryDeps(): GalleryDeps {
+  const { storage, persistent } = browserGalleryStorage();
+  return {
+    storage,
+    persistent,
+    owner: browserGalleryOwner(),
+    wallClock: () => Date.now(),
+    newId: () => newEntryId(),
+    encodeThumb: encodeThumbPng,
+    imageBlob: async (image) => (await fetch(image.url)).blob(),
+  };
+}
+
 /** The real browser dependencies: worker clients, localStorage, canvas, fetch. */
 export function browserDeps(): AppDeps {
   return {
@@ -43,5 +60,6 @@ export function browserDeps(): AppDeps {
     createObjectURL: (blob) => URL.createObjectURL(blob),
     revokeObjectURL: (url) => URL.revokeObjectURL(url),
     packs: getPacksClient(),
+    gallery: galleryDeps(),
   };
 }

@@ -16,6 +16,8 @@ export interface JobSlice {
 
 export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): JobSlice {
   let current = 0; // id of the job whose events and results still count
+  let entry: { job: number; id: string } | null = null; // the current job's gallery entry
+  const entryOf = (id: number) => (entry?.job === id ? entry.id : null);
 
   const update = (id: number, fn: (job: JobState) => JobState) => {
     if (id === current) set((s) => ({ job: fn(s.job) }));
@@ -23,6 +25,8 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
 
   const fail = (id: number, error: AppError) => {
     if (id !== current) return;
+    const kept = entryOf(id);
+    if (kept) void (error.code === 'cancelled' ? get().galleryJobCancelled(kept) : get().galleryJobFailed(kept, error.message));
     if (error.code === 'cancelled') {
       update(id, (job) => ({ ...job, status: 'cancelled', etaMs: null }));
       return;
@@ -48,6 +52,8 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
       const id = ++current;
       if (job.resultUrl) deps.revokeObjectURL(job.resultUrl);
       set({ job: startJob(deps.now()), error: null });
+      const galleryId = get().galleryJobStarted({ settings, packPath, images });
+      entry = galleryId ? { job: id, id: galleryId } : null;
       const onProgress = (event: ProgressEvent) => update(id, (j) => reduceProgress(j, event, deps.now()));
 
       try {
@@ -83,6 +89,10 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
           resultBytes: blob.size,
           timings: { ...out.timings, encodeMs: encoded.ms },
         }));
+        const kept = entryOf(id);
+        const thumb = out.frames[Math.floor(out.frames.length / 2)];
+        const video = { file: blob, frames: out.frames.length, fps: settings.fps, width: out.width, height: out.height };
+        if (kept) void get().galleryJobDone(kept, get().pack?.id ?? null, { ...video, thumb: thumb ? { width: out.width, height: out.height, rgba: thumb } : null });
       } catch (e) {
         fail(id, normalizeWorkerError(e, 'internal'));
       }
@@ -90,6 +100,8 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
 
     cancel() {
       if (!isBusy(get().job.status)) return;
+      const kept = entryOf(current);
+      if (kept) void get().galleryJobCancelled(kept);
       current++; // late events and results of the cancelled job are ignored from now on
       deps.generator.abort();
       deps.encoder.abort();

@@ -4,6 +4,7 @@ import { BackendBadge, PackNotice } from './BackendBadge';
 import { ErrorBanner } from './ErrorBanner';
 import { ExtraImages } from './ExtraImages';
 import { FirstFrameMode } from './FirstFrameMode';
+import { Gallery } from './Gallery';
 import { GenerateBar } from './GenerateBar';
 import { ImageDrop } from './ImageDrop';
 import { LiveFrames } from './LiveFrames';
@@ -60,6 +61,9 @@ export function App() {
           <ResultPanel />
           <div className="panel panel-tasks">
             <TaskQueue />
+          </div>
+          <div className="panel panel-gallery">
+            <Gallery />
           </div>
         </div>
       </main>
