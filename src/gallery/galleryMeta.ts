@@ -16,8 +16,8 @@ export type GalleryStatus = 'running' | 'done' | 'failed' | 'interrupted';
 export const GALLERY_STATUSES: readonly GalleryStatus[] = ['running', 'done', 'failed', 'interrupted'];
 
 /** The image slots an entry may keep (the store's ImageSlot names). */
-export type GalleryImageSlot = 'image' | 'referImage' | 'ipAdapterImage';
-export const GALLERY_IMAGE_SLOTS: readonly GalleryImageSlot[] = ['image', 'referImage', 'ipAdapterImage'];
+export type GalleryImageSlot = 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage';
+export const GALLERY_IMAGE_SLOTS: readonly GalleryImageSlot[] = ['image', 'referImage', 'ipAdapterImage', 'faceImage'];
 
 export interface GalleryImageRef {
   /** File name inside the entry's folder. */
