@@ -17,7 +17,8 @@ const wave = (n: number, k: number, a: number) => Float32Array.from({ length: n 
 /**
  * Small deterministic inputs: batch 2 (CFG), 1 + 2 frames, 8x8 latent (64x64 pixels); for the
  * referencenet families also IP tokens, ip_scale 1 and ReferenceNet features of an 8x8 reference
- * latent, shaped from the graph's input specs ("ref_height/2" → 4, "ip_seq" → the pack's tokens).
+ * latent, shaped from the graph's input specs ("ref_height/2" → 4, "ip_seq" → the pack's tokens);
+ * for FaceID packs face tokens (the pack's count) at face_scale 1.
  */
 function parityInputs(m: PackManifest) {
   const [B, C, T, h, w] = [2, m.vae.latentChannels, 3, m.unet.latentMultiple, m.unet.latentMultiple];
@@ -40,6 +41,10 @@ function parityInputs(m: PackManifest) {
     };
     const reference = Object.fromEntries(UNET_REFERENCE_INPUTS.filter((n) => inputs.some((t) => t.name === n)).map((n, k) => [n, tensor(n, 0.13 + k * 0.01)]));
     conditioning = { ipTokens: { data: wave(B * dim('ip_seq') * D, 0.29, 0.7), shape: [B, dim('ip_seq'), D] }, ipScale: 1, reference };
+  }
+  if (inputs.some((t) => t.name === 'face_tokens')) {
+    const n = m.unet.ipAdapterFace?.tokens ?? 4;
+    conditioning = { ...conditioning, faceTokens: { data: wave(B * n * D, 0.23, 0.7), shape: [B, n, D] }, faceScale: 1 };
   }
   return { sample: { data: wave(B * C * T * h * w, 0.37, 0.8), shape: [B, C, T, h, w] }, context: { data: context, shape: [B, 77, D] }, frameIndex: [0, 1, 2], timestep: 500, conditioning };
 }
