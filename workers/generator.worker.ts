@@ -24,5 +24,11 @@ Comlink.expose(
       return id !== null ? storedPackSource(packs, id) : httpPackSource(new URL('.', ref).href);
     },
     probeWebGpu: () => probeWebGpu(),
+    // The GPU-resident loop's step graphs, served with the app (public/graphs, sha256-checked on load).
+    stepGraphs: async (name) => {
+      const res = await fetch(new URL(`${import.meta.env.BASE_URL}graphs/${name}.onnx`, self.location.origin));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
   }),
 );

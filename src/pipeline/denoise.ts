@@ -17,6 +17,8 @@
  * only advances the generator, and we advance ours the same way (advanceStepNoise).
  * A window with repeated frames ('uniform' with stride levels > 1) adds once per frame, the last
  * occurrence winning, as torch's `noise_pred[:, :, c] += …` does (scatterAddFrames).
+ * When the UNet offers `resident` (WebGPU, src/runtime/residentLoop.ts) the same numbers are
+ * computed on the device and L is read back once per shot; this file keeps the step loop either way.
  */
 import type { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { applyCfg } from '../core/guidance';
@@ -71,25 +73,37 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   if (o.guidance.length < steps) throw new Error(`denoise: ${o.guidance.length} guidance values for ${steps} steps`);
   let plan = o.unetPlan ?? { windowsPerCall: 1, cfgTogether: true };
   let L = o.latents;
-  const t0 = performance.now();
-  for (let i = 0; i < steps; ) {
-    let acc: Float32Array;
-    try {
-      acc = await noisePrediction(o, i, L, plan);
-    } catch (e) {
-      const smaller = isOutOfMemory(e) ? shrinkUnetPlan(plan, o.doCfg) : undefined;
-      if (!smaller) throw isOutOfMemory(e) ? outOfMemoryAtSmallestPlan(e) : e;
-      plan = smaller;
-      o.onPlanShrunk?.(i, plan, e);
-      continue; // the same step again, from the same latents
+  // On the device (residentDenoise.ts) when the UNet offers it: L stays there until the shot ends.
+  const shot = await o.unet.resident?.start({
+    latents: o.latents, shape: o.shape, E: o.E, cond: o.cond, windows: o.windows, doCfg: o.doCfg, frameIndex: o.frameIndex,
+    conditioning: o.conditioning, timesteps: o.scheduler.timesteps, sigmas: o.scheduler.sigmas, guidance: o.guidance,
+  });
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; ) {
+      try {
+        if (shot) {
+          await shot.step(i, plan, (k) => o.onWindow?.(i, k), () => checkAbort(o.signal));
+        } else {
+          const acc = await noisePrediction(o, i, L, plan);
+          const eps = o.doCfg ? applyCfg(acc, [B, c4, N, h, w], o.guidance[i]) : acc;
+          L = o.scheduler.step(eps, i, L);
+        }
+      } catch (e) {
+        const smaller = isOutOfMemory(e) ? shrinkUnetPlan(plan, o.doCfg) : undefined;
+        if (!smaller) throw isOutOfMemory(e) ? outOfMemoryAtSmallestPlan(e) : e;
+        plan = smaller;
+        o.onPlanShrunk?.(i, plan, e);
+        continue; // the same step again, from the same latents
+      }
+      advanceStepNoise({ type: o.stepNoise.type, shape: o.shape, rng: o.stepNoise.rng });
+      o.onStep?.(i, (performance.now() - t0) / (i + 1));
+      i++;
     }
-    const eps = o.doCfg ? applyCfg(acc, [B, c4, N, h, w], o.guidance[i]) : acc;
-    L = o.scheduler.step(eps, i, L);
-    advanceStepNoise({ type: o.stepNoise.type, shape: o.shape, rng: o.stepNoise.rng });
-    o.onStep?.(i, (performance.now() - t0) / (i + 1));
-    i++;
+    return shot ? await shot.read() : L;
+  } finally {
+    shot?.dispose();
   }
-  return L;
 }
 
 /** eps averaged over the windows for step i (before CFG), shape (B, 4, N, h, w). */

@@ -4,6 +4,8 @@
  *
  * Tensors are row-major Float32Arrays with an explicit shape. Latents are (b, c, t, h, w).
  */
+import type { ResidentDenoiser } from './residentDenoise';
+
 export type Shape = number[];
 
 export interface TensorF32 {
@@ -48,6 +50,8 @@ export interface DenoiserNet {
    * `conditioning` is required by the referencenet families and by FaceID packs, else ignored.
    */
   predict(sample: TensorF32, timestep: number, context: TensorF32, frameIndex: number[], conditioning?: UnetConditioning): Promise<TensorF32>;
+  /** When present, denoise() runs each shot's steps on the device through it (residentDenoise.ts). */
+  resident?: ResidentDenoiser;
 }
 
 export interface VaeDecoderNet {

@@ -1,5 +1,6 @@
 import type { UnetPlan } from '../core/memoryPlan';
 import type { ProgressCallback } from './progress';
+import type { RunCounters } from './runCounters';
 
 /** Which onnxruntime backend ran the graphs. */
 export type Backend = 'webgpu' | 'wasm';
@@ -90,6 +91,11 @@ export interface GenerateRequest {
   memoryBudgetBytes?: number;
   /** Windows per UNet call and CFG halves together/apart, instead of the memory planner's choice (benchmarks, tests). */
   unetPlan?: UnetPlan;
+  /**
+   * On WebGPU, keep latents and noise predictions on the GPU between steps (default true); false
+   * runs the CPU loop (latents read back every UNet call), for comparisons and benchmarks.
+   */
+  residentLoop?: boolean;
   /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
   firstFrame?: FirstFrameMode;
   /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */
@@ -105,7 +111,8 @@ export interface GenerateResult {
   frameCount: number;
   width: number;
   height: number;
-  timings: { totalMs: number; msPerStep: number; denoiseMs: number; decodeMs: number };
+  /** `counters`: GPU → CPU bytes, time inside onnxruntime, sessions made during this run (benchmarks). */
+  timings: { totalMs: number; msPerStep: number; denoiseMs: number; decodeMs: number; counters?: RunCounters };
   backend: Backend;
   /** The memory plan the run used (windows per UNet call, CFG halves, estimate vs budget). */
   plan?: RunPlan;

@@ -15,10 +15,15 @@ import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
 import type { WebGpuProbe } from './webgpuDevice';
 import { unetPlannerFor } from './unetPlanner';
+import { countersSince, snapshotCounters } from './runCounters';
+import type { StepGraphBytes } from './stepGraphs';
+import type { Networks } from '../pipeline/networks';
 
 export interface GeneratorDeps {
   ort: Ort;
   sourceFor(manifestUrl: string): PackSource;
+  /** The step graphs of the GPU-resident loop (public/graphs); without them WebGPU runs the CPU loop. */
+  stepGraphs?: StepGraphBytes;
   /** Probes WebGPU once; absent in environments without it (Node tests). */
   probeWebGpu?(): Promise<WebGpuProbe>;
 }
@@ -57,6 +62,13 @@ export function fitBackendToPack(
   return { info: { ...chosen.info, backend: 'wasm', reason: `${why} Running on wasm instead.` } };
 }
 
+/** The networks with the GPU-resident loop switched off (request.residentLoop === false). */
+function withoutResident(nets: Networks, off: boolean): Networks {
+  if (!off) return nets;
+  const plain = (u: Networks['unet']) => ({ predict: u.predict.bind(u) });
+  return { ...nets, unet: plain(nets.unet), unetSpatial: nets.unetSpatial && plain(nets.unetSpatial) };
+}
+
 export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
   let probe: Promise<WebGpuProbe> | undefined;
   let loaded: { key: string; pack: LoadedPack; backend: BackendInfo; source: PackSource } | undefined;
@@ -84,7 +96,7 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         if (loaded?.key !== key) {
           await loaded?.pack.release();
           loaded = undefined;
-          const pack = await loadPack(deps.ort, source, { backend: info.backend, device }, onProgress, manifest);
+          const pack = await loadPack(deps.ort, source, { backend: info.backend, device }, onProgress, manifest, { stepGraphs: deps.stepGraphs });
           loaded = { key, pack, backend: info, source };
         }
         const m = loaded.pack.manifest;
@@ -102,18 +114,19 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         const incompatible = packProblem(pack, request);
         if (incompatible) throw appError('pack-incompatible', incompatible);
         const t0 = performance.now();
+        const before = snapshotCounters(pack.counters);
         try {
           const planner = request.unetPlan
             ? () => ({ plan: request.unetPlan!, summary: `${request.unetPlan!.windowsPerCall} window(s) per UNet call, guidance halves ${request.unetPlan!.cfgTogether ? 'together' : 'apart'} (fixed by the request)` })
             : unetPlannerFor(pack.manifest, backend, request.memoryBudgetBytes);
-          const out = await generateVideo(pack.networks, pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner);
+          const out = await generateVideo(withoutResident(pack.networks, request.residentLoop === false), pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner);
           return {
             frames: out.frames,
             frameCount: out.frames.length,
             width: out.width,
             height: out.height,
             backend: backend.backend,
-            timings: { totalMs: performance.now() - t0, ...out.timings },
+            timings: { totalMs: performance.now() - t0, ...out.timings, counters: countersSince(pack.counters, before) },
             plan: out.plan,
           };
         } catch (e) {

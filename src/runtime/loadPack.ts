@@ -12,7 +12,10 @@ import type { ProgressCallback } from '../rpc/progress';
 import { ortNetworks, type NetworkSessions } from './ortNetworks';
 import type { Ort, OrtSession } from './ortTypes';
 import { readVerified, type PackSource } from './packSource';
+import { attachResidentLoop, countedGraphSession } from './residentPack';
+import { newRunCounters, type RunCounters } from './runCounters';
 import { createGraphSession, onceReader, type SessionTarget } from './sessions';
+import type { StepGraphBytes } from './stepGraphs';
 
 export interface LoadedPack {
   manifest: PackManifest;
@@ -20,7 +23,14 @@ export interface LoadedPack {
   networks: Networks;
   sessions: NetworkSessions;
   pipelineConfig: PipelineConfig;
+  /** Session runs, time and GPU → CPU bytes since the load (runCounters.ts). */
+  counters: RunCounters;
   release(): Promise<void>;
+}
+
+export interface LoadExtras {
+  /** The step graphs (public/graphs): with them, WebGPU runs the GPU-resident loop (residentPack.ts). */
+  stepGraphs?: StepGraphBytes;
 }
 
 export async function readManifest(source: PackSource): Promise<PackManifest> {
@@ -52,6 +62,7 @@ export async function loadPack(
   target: SessionTarget,
   onProgress: ProgressCallback,
   manifest?: PackManifest,
+  extras: LoadExtras = {},
 ): Promise<LoadedPack> {
   manifest ??= await readManifest(source);
   const text = async (ref: PackManifest['tokenizer']['vocab']) => new TextDecoder().decode(await readVerified(source, ref));
@@ -67,23 +78,36 @@ export async function loadPack(
   });
   const sessions: Partial<NetworkSessions> = {};
   const read = onceReader(source);
+  const counters = newRunCounters();
+  const gpu = target.backend === 'webgpu';
+  const counting = { counters, gpu, resident: gpu && !!extras.stepGraphs };
   try {
     for (const name of [...GRAPH_NAMES, ...OPTIONAL_GRAPH_NAMES]) {
       const graph = manifest.graphs[name];
       if (!graph) continue; // optional graphs only where the pack has them
       onProgress({ type: 'stage', stage: 'load-pack', message: `Loading ${name.replace('_', ' ')}` });
-      sessions[name] = await createGraphSession(ort, read, name, graph, target);
+      // fresh: a session made anew after a failed run reads its files again (runCounters.ts)
+      const create = (o: Ort, fresh: boolean) => createGraphSession(o, fresh ? onceReader(source) : read, name, graph, target);
+      sessions[name] = await countedGraphSession(name, create, ort, counting);
     }
   } catch (e) {
     await Promise.all(Object.values(sessions).map((s) => (s as OrtSession).release()));
     throw e;
   }
   const s = sessions as NetworkSessions;
+  const networks = ortNetworks(ort, s);
+  const steps = counting.resident
+    ? await attachResidentLoop(ort, networks, s, {
+        stepGraphs: extras.stepGraphs!, device: target.device, counters,
+        onWarning: (message) => onProgress({ type: 'log', level: 'warn', message }),
+      })
+    : undefined;
   return {
     manifest,
     tokenizer,
     sessions: s,
-    networks: ortNetworks(ort, s),
+    networks,
+    counters,
     pipelineConfig: {
       scheduler: manifest.scheduler,
       vaeScalingFactor: manifest.vae.scalingFactor,
@@ -97,7 +121,7 @@ export async function loadPack(
       faceTokens: manifest.unet.ipAdapterFace?.tokens,
     },
     async release() {
-      await Promise.all(Object.values(s).map((x) => x?.release()));
+      await Promise.all([...Object.values(s), ...Object.values(steps ?? {})].map((x) => x?.release()));
     },
   };
 }

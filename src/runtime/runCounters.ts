@@ -1,0 +1,101 @@
+/**
+ * Counters a benchmark reads from a generate result (GenerateResult.timings.counters): what crossed
+ * from the GPU to the CPU, and the time spent inside onnxruntime's `run` for the UNet.
+ *
+ * Sessions are wrapped once per pack by `countedSession`, a Proxy that forwards everything to the
+ * current onnxruntime session and
+ *   - times `run` (UNet sessions: unetRunMs, unetRuns);
+ *   - counts output bytes that reach the CPU from a WebGPU session (bytesReadBack): outputs ORT
+ *     returned on the CPU, and 'gpu-buffer' outputs when someone calls getData();
+ *   - after a failed run of a session that returns 'gpu-buffer' outputs, creates the session anew
+ *     before its next run (onnxruntime-web 1.30: such a session repeats the error for good; see
+ *     web-platform-notes "GPU-resident loop"), so the out-of-memory retry can run the step again.
+ */
+import type { RunCounters } from '../rpc/runCounters';
+import type { OrtSession, OrtTensor } from './ortTypes';
+
+export type { RunCounters };
+
+export function newRunCounters(): RunCounters {
+  return { bytesReadBack: 0, stepBytesReadBack: [], unetRunMs: 0, unetRuns: 0, stepGraphRunMs: 0, sessionsCreated: 0, sessionsRecreated: 0 };
+}
+
+/** The counters a generate result reports: a copy with the per-run fields relative to `start`. */
+export function countersSince(now: RunCounters, start: RunCounters): RunCounters {
+  return {
+    bytesReadBack: now.bytesReadBack - start.bytesReadBack,
+    stepBytesReadBack: now.stepBytesReadBack.slice(start.stepBytesReadBack.length),
+    unetRunMs: now.unetRunMs - start.unetRunMs,
+    unetRuns: now.unetRuns - start.unetRuns,
+    stepGraphRunMs: now.stepGraphRunMs - start.stepGraphRunMs,
+    sessionsCreated: now.sessionsCreated - start.sessionsCreated,
+    sessionsRecreated: now.sessionsRecreated - start.sessionsRecreated,
+  };
+}
+
+export const snapshotCounters = (c: RunCounters): RunCounters => ({ ...c, stepBytesReadBack: c.stepBytesReadBack.slice() });
+
+const BYTES: Record<string, number> = { float32: 4, float16: 2, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };
+
+export const tensorBytes = (t: OrtTensor) => t.size * (BYTES[t.type] ?? 4);
+
+/** getData() that counts the bytes when the tensor is on the GPU. */
+export async function readBack(t: OrtTensor, counters: RunCounters): Promise<Float32Array> {
+  if (t.location !== 'cpu') counters.bytesReadBack += tensorBytes(t);
+  return (await t.getData()) as Float32Array;
+}
+
+export interface CountedOptions {
+  counters: RunCounters;
+  /** The session runs on WebGPU (its CPU outputs were read back). */
+  gpu: boolean;
+  kind: 'unet' | 'step' | 'other';
+  /** Makes the session anew; given for sessions with 'gpu-buffer' outputs. */
+  recreate?: () => Promise<OrtSession>;
+}
+
+export function countedSession(first: OrtSession, o: CountedOptions): OrtSession {
+  let current = first;
+  let broken = false;
+  const c = o.counters;
+  const countOutputs = (results: Record<string, OrtTensor>) => {
+    if (!o.gpu) return;
+    for (const t of Object.values(results)) {
+      if (t.location === 'cpu') {
+        c.bytesReadBack += tensorBytes(t);
+      } else if (t.location === 'gpu-buffer') {
+        const getData = t.getData.bind(t);
+        Object.defineProperty(t, 'getData', { value: (release?: boolean) => ((c.bytesReadBack += tensorBytes(t)), getData(release)) });
+      }
+    }
+  };
+  const run = async (...args: Parameters<OrtSession['run']>) => {
+    if (broken && o.recreate) {
+      await current.release().catch(() => undefined);
+      current = await o.recreate();
+      broken = false;
+      c.sessionsRecreated++;
+    }
+    const t0 = performance.now();
+    try {
+      const results = await current.run(...args);
+      countOutputs(results);
+      return results;
+    } catch (e) {
+      broken = true;
+      throw e;
+    } finally {
+      const ms = performance.now() - t0;
+      if (o.kind === 'unet') (c.unetRunMs += ms), c.unetRuns++;
+      if (o.kind === 'step') c.stepGraphRunMs += ms;
+    }
+  };
+  return new Proxy(first, {
+    get(_, p) {
+      if (p === 'run') return run;
+      if (p === 'release') return () => current.release();
+      const v = Reflect.get(current, p, current) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current) : v;
+    },
+  });
+}
