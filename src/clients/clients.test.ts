@@ -159,6 +159,10 @@ describe('encoder client', () => {
         await onProgress({ type: 'encode', frame: 0, frames: req.frames.length });
         return { mp4: new Uint8Array([1, 2, 3]), mimeType: 'video/mp4', ms: 5 };
       },
+      async encode(req, onProgress) {
+        await onProgress({ type: 'encode', frame: 1, frames: req.frames.length });
+        return { bytes: new Uint8Array([req.format.length]), mimeType: 'image/gif', extension: 'gif', encoder: 'ffmpeg', codec: 'gif', reason: req.encoder, ms: 2 };
+      },
     };
     const client = createEncoderClient(() => {
       const w = fakeWorker(api);
@@ -173,6 +177,12 @@ describe('encoder client', () => {
     expect([...out.mp4]).toEqual([1, 2, 3]);
     expect(events).toEqual([{ type: 'encode', frame: 0, frames: 2 }]);
     expect(frame.byteLength).toBe(0); // transferred once, even though listed twice
+
+    const other = new Uint8ClampedArray(64 * 64 * 4);
+    const gif = await client.encode({ frames: [other], width: 64, height: 64, fps: 8, format: 'gif', encoder: 'auto' }, (e) => events.push(e));
+    expect(gif).toMatchObject({ bytes: new Uint8Array([3]), extension: 'gif', encoder: 'ffmpeg', reason: 'auto' });
+    expect(events.at(-1)).toEqual({ type: 'encode', frame: 1, frames: 1 });
+    expect(other.byteLength).toBe(0);
   });
 });
 

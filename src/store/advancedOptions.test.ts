@@ -54,7 +54,12 @@ function harness(opts: { missing?: string[]; storage?: StateStorage } = {}) {
     abort: () => false,
     busy: false,
   };
-  const encoder: EncoderClient = { encodeMp4: async () => ({ mp4: new Uint8Array(8), mimeType: 'video/mp4', ms: 1 }), abort: () => false, busy: false };
+  const encoder: EncoderClient = {
+    encodeMp4: async () => ({ mp4: new Uint8Array(8), mimeType: 'video/mp4', ms: 1 }),
+    encode: async () => ({ bytes: new Uint8Array(8), mimeType: 'video/mp4', extension: 'mp4', encoder: 'ffmpeg', codec: 'libx264', reason: 'test', ms: 1 }),
+    abort: () => false,
+    busy: false,
+  };
   const deps: AppDeps = {
     generator,
     encoder,

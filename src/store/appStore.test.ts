@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StateStorage } from 'zustand/middleware';
 import type { EncoderClient } from '../clients/encoderClient';
 import type { GenerateOutput, GeneratorClient, LoadedPack } from '../clients/generatorClient';
+import type { VideoEncodeRequest, VideoEncodeResult } from '../rpc/encoderApi';
 import type { AppError } from '../rpc/errors';
 import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
@@ -32,9 +33,9 @@ function memoryStorage(): StateStorage & { data: Map<string, string> } {
 
 /** Fake clients whose calls the test resolves by hand; abort rejects like the real ones. */
 function harness(overrides: Partial<AppDeps> = {}) {
-  const calls = { loads: 0, generates: [] as GenerateRequest[], encodes: 0, aborts: 0, revoked: [] as string[] };
+  const calls = { loads: 0, generates: [] as GenerateRequest[], encodes: 0, encodeRequests: [] as VideoEncodeRequest[], aborts: 0, revoked: [] as string[] };
   let genCall: { d: ReturnType<typeof deferred<GenerateOutput>>; onProgress: ProgressCallback } | null = null;
-  let encCall: ReturnType<typeof deferred<{ mp4: Uint8Array; mimeType: 'video/mp4'; ms: number }>> | null = null;
+  let encCall: ReturnType<typeof deferred<VideoEncodeResult>> | null = null;
   let packCached = false;
   const cancelled: AppError = { code: 'cancelled', message: 'cancelled' };
   const generator: GeneratorClient = {
@@ -66,7 +67,11 @@ function harness(overrides: Partial<AppDeps> = {}) {
   };
   const encoder: EncoderClient = {
     encodeMp4() {
+      throw new Error('the app encodes with encode()');
+    },
+    encode(request) {
       calls.encodes++;
+      calls.encodeRequests.push(request);
       encCall = deferred();
       return encCall.promise;
     },
@@ -110,10 +115,10 @@ function harness(overrides: Partial<AppDeps> = {}) {
       timings: { totalMs: 10, msPerStep: 5, denoiseMs: 8, decodeMs: 2 },
     });
   };
-  const finishEncode = () => {
+  const finishEncode = (extension = 'mp4', mimeType = 'video/mp4') => {
     const e = encCall!;
     encCall = null;
-    e.resolve({ mp4: new Uint8Array([0, 0, 0, 24]), mimeType: 'video/mp4', ms: 3 });
+    e.resolve({ bytes: new Uint8Array([0, 0, 0, 24]), mimeType, extension, encoder: 'webcodecs', codec: 'avc1.42001e', reason: 'auto: test', ms: 3 });
   };
   const failGenerate = (e: unknown) => {
     const g = genCall!;
@@ -217,8 +222,29 @@ describe('app store', () => {
     await running;
     expect(store.getState().job).toMatchObject({
       status: 'done', resultUrl: 'blob:2', resultName: 'a-girl-smiling-seed42.mp4', resultBytes: 4,
+      resultMime: 'video/mp4', resultNote: 'WebCodecs avc1.42001e (auto: test)',
     });
+    expect(h.calls.encodeRequests[0]).toMatchObject({ format: 'mp4', encoder: 'auto', width: 256, height: 192 });
     expect(store.getState().job.timings?.encodeMs).toBe(3);
+  });
+
+  it('encodes in the chosen video format and encoder, and names the file with its extension', async () => {
+    const h = harness();
+    const { store } = h;
+    await store.getState().setImageFile(file('a.png'));
+    store.getState().setSetting('prompt', 'A girl');
+    store.getState().setSetting('videoFormat', 'gif');
+    store.getState().setSetting('videoEncoder', 'ffmpeg');
+    const running = store.getState().generate();
+    await tick();
+    h.finishGenerate();
+    await tick();
+    expect(h.calls.encodeRequests[0]).toMatchObject({ format: 'gif', encoder: 'ffmpeg' });
+    h.finishEncode('gif', 'image/gif');
+    await running;
+    expect(store.getState().job).toMatchObject({ status: 'done', resultName: 'a-girl-seed42.gif', resultMime: 'image/gif' });
+    store.getState().resetSettings();
+    expect(store.getState().settings).toMatchObject({ videoFormat: 'gif', videoEncoder: 'ffmpeg' }); // a preference: reset keeps it
   });
 
   it('cancel stops at once, ignores late events, and the next generate reloads the pack', async () => {

@@ -8,6 +8,7 @@ describe('videoFileName', () => {
   });
   it('uses a fallback for empty or symbol-only prompts', () => {
     expect(videoFileName('', 1)).toBe('musev-seed1.mp4');
+    expect(videoFileName('A girl', 3, 'zip')).toBe('a-girl-seed3.zip');
     expect(videoFileName('（）!!', 1)).toBe('musev-seed1.mp4');
   });
   it('caps the length without a trailing dash', () => {

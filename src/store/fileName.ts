@@ -1,8 +1,9 @@
 /**
  * Download name from the prompt and seed: lowercase words joined by '-', at most 48 characters,
- * then the seed. Example: ("(masterpiece) A girl, smiling!", 42) → "masterpiece-a-girl-smiling-seed42.mp4".
+ * then the seed, then the extension. Example: ("(masterpiece) A girl, smiling!", 42) → "masterpiece-a-girl-smiling-seed42.mp4";
+ * with extension 'gif' → "masterpiece-a-girl-smiling-seed42.gif".
  */
-export function videoFileName(prompt: string, seed: number): string {
+export function videoFileName(prompt: string, seed: number, extension = 'mp4'): string {
   const slug = prompt
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -11,5 +12,5 @@ export function videoFileName(prompt: string, seed: number): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48)
     .replace(/-+$/, '');
-  return `${slug || 'musev'}-seed${seed}.mp4`;
+  return `${slug || 'musev'}-seed${seed}.${extension}`;
 }

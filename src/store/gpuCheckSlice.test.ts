@@ -58,7 +58,7 @@ function harness(overrides: Partial<AppDeps> = {}) {
       return parityCall !== null || genCall !== null;
     },
   };
-  const encoder: EncoderClient = { encodeMp4: () => new Promise(() => {}), abort: () => false, busy: false };
+  const encoder: EncoderClient = { encodeMp4: () => new Promise(() => {}), encode: () => new Promise(() => {}), abort: () => false, busy: false };
   const deps: AppDeps = {
     generator, encoder, storage: null,
     manifestUrl: () => 'http://app/packs/tiny-musev/manifest.json',

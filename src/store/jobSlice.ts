@@ -8,7 +8,7 @@ import { buildRequest, requestProblem } from './request';
 
 export interface JobSlice {
   job: JobState;
-  /** load pack → crop/resize images → generate → encode MP4 → blob URL. No-op while busy. */
+  /** load pack → crop/resize images → generate → encode (the chosen format and encoder) → blob URL. No-op while busy. */
   generate(): Promise<void>;
   /** Stop at once: terminate the busy worker(s); the job ends 'cancelled', inputs stay. */
   cancel(): void;
@@ -71,13 +71,13 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
         if (id !== current) return;
 
         onProgress({ type: 'stage', stage: 'encode-video' });
-        const encoded = await deps.encoder.encodeMp4(
-          { frames: out.frames, width: out.width, height: out.height, fps: settings.fps },
+        const encoded = await deps.encoder.encode(
+          { frames: out.frames, width: out.width, height: out.height, fps: settings.fps, format: settings.videoFormat, encoder: settings.videoEncoder },
           onProgress,
         );
         if (id !== current) return;
 
-        const blob = new Blob([encoded.mp4 as Uint8Array<ArrayBuffer>], { type: encoded.mimeType });
+        const blob = new Blob([encoded.bytes as Uint8Array<ArrayBuffer>], { type: encoded.mimeType });
         const url = deps.createObjectURL(blob);
         update(id, (j) => ({
           ...j,
@@ -85,8 +85,10 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
           stage: null,
           etaMs: null,
           resultUrl: url,
-          resultName: videoFileName(settings.prompt, settings.seed),
+          resultName: videoFileName(settings.prompt, settings.seed, encoded.extension),
           resultBytes: blob.size,
+          resultMime: encoded.mimeType,
+          resultNote: `${encoded.encoder === 'webcodecs' ? 'WebCodecs' : 'ffmpeg.wasm'} ${encoded.codec} (${encoded.reason})`,
           timings: { ...out.timings, encodeMs: encoded.ms },
         }));
         const kept = entryOf(id);

@@ -3,12 +3,12 @@ import type { Settings } from './settings';
 
 /**
  * Named groups of settings (spec §1.7, "Defaults actually used"). A preset sets only the fields it
- * lists: never the image, prompt, seed, backend, size (that follows the image) or the first-frame
- * mode (how the image is used).
+ * lists: never the image, prompt, seed, backend, video format or encoder, size (that follows the
+ * image) or the first-frame mode (how the image is used).
  */
 export type PresetId = 'musev-cli' | 'musev-gradio' | 'demo';
 
-export type PresetValues = Omit<Settings, 'prompt' | 'seed' | 'backend' | 'width' | 'height' | 'firstFrame'>;
+export type PresetValues = Omit<Settings, 'prompt' | 'seed' | 'backend' | 'videoFormat' | 'videoEncoder' | 'width' | 'height' | 'firstFrame'>;
 
 export interface SettingsPreset {
   id: PresetId;

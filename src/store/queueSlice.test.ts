@@ -50,6 +50,7 @@ function harness(outcomes: Outcome[] = []) {
   };
   const encoder: EncoderClient = {
     encodeMp4: async () => ({ mp4: new Uint8Array([0, 0, 0, 24]), mimeType: 'video/mp4', ms: 3 }),
+    encode: async () => ({ bytes: new Uint8Array([0, 0, 0, 24]), mimeType: 'video/mp4', extension: 'mp4', encoder: 'ffmpeg', codec: 'libx264', reason: 'test', ms: 3 }),
     abort: () => false,
     busy: false,
   };

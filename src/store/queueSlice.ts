@@ -214,7 +214,7 @@ export function createQueueSlice(set: SetState, get: GetState, deps: AppDeps, in
           patchItem(id, (it) => ({ ...it, status: 'failed', message: get().error?.message ?? 'The generation could not start.' }));
         } else if (job.status === 'done' && job.resultUrl) {
           internals.keptUrls.add(job.resultUrl);
-          const result = { url: job.resultUrl, name: videoFileName(label(item.task), settings.seed), bytes: job.resultBytes };
+          const result = { url: job.resultUrl, name: videoFileName(label(item.task), settings.seed, job.resultName?.split('.').pop()), bytes: job.resultBytes };
           patchItem(id, (it) => ({ ...it, status: 'done', message: null, result }));
         } else if (job.status === 'cancelled' || stop) {
           patchItem(id, (it) => ({ ...it, status: 'cancelled', message: 'Cancelled: run the queue again to retry.' }));

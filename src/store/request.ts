@@ -20,7 +20,7 @@ const LABELS: Partial<Record<keyof Settings, string>> = {
   frames: 'frames', contextFrames: 'context frames', contextOverlap: 'context overlap', steps: 'steps',
   guidanceScale: 'guidance', seed: 'seed', fps: 'fps', width: 'width', height: 'height',
   motionSpeed: 'motion speed', wIndNoise: 'independent noise', imgWeight: 'image weight',
-  prompt: 'prompt', negativePrompt: 'negative prompt', backend: 'backend',
+  prompt: 'prompt', negativePrompt: 'negative prompt', backend: 'backend', videoFormat: 'video format', videoEncoder: 'encoder',
   contextSchedule: 'context schedule', contextStride: 'context stride', guidanceScaleEnd: 'guidance end',
   guidanceMethod: 'guidance method', noiseType: 'noise type', imageBasedNoise: 'image-based noise',
   nBatch: 'shots (n_batch)', fixConditionImages: 'fix condition images', ipAdapterScale: 'IP-Adapter scale', ipAdapterFaceScale: 'face scale',
@@ -49,7 +49,7 @@ export function requestProblem(settings: Settings, images: RequestImages, featur
 }
 
 /**
- * The worker request: every setting except the backend (and a null first-frame negative prompt:
+ * The worker request: every setting except the backend, video format and encoder (and a null first-frame negative prompt:
  * the worker then uses the video's), and the images center-cropped and resized
  * to width×height (spec §0 step 3). 'generate' sends no condition image (text → image → video);
  * the ReferenceNet / IP-Adapter images go only when given and the pack takes them (else the worker
@@ -61,7 +61,7 @@ export function buildRequest(
   features: PackFeatures | null,
   cropResize: CropResize,
 ): GenerateRequest {
-  const { backend: _backend, firstFrameNegativePrompt, ...params } = settings;
+  const { backend: _backend, videoFormat: _format, videoEncoder: _encoder, firstFrameNegativePrompt, ...params } = settings;
   const { width, height } = settings;
   const fit = (img: LoadedImage): RgbaImage => ({ width, height, rgba: cropResize(img, width, height) });
   const request: GenerateRequest = { ...params };

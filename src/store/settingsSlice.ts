@@ -10,8 +10,8 @@ export interface SettingsSlice {
   settingsFromPackId: string | null;
   setSetting<K extends SettingKey>(key: K, value: Settings[K]): void;
   /**
-   * Back to the pack's defaults (or built-in ones), size from the image; prompt, seed, backend and
-   * the first-frame mode (how the image is used) kept.
+   * Back to the pack's defaults (or built-in ones), size from the image; prompt, seed, backend, video
+   * format and encoder, and the first-frame mode (how the image is used) kept.
    */
   resetSettings(): void;
   /** Set the fields a preset lists (never image, prompt, seed, backend, size, first-frame mode). */
@@ -30,7 +30,7 @@ export function createSettingsSlice(set: SetState, get: GetState, deps: AppDeps,
     },
     resetSettings() {
       const { pack, image, settings } = get();
-      const kept: Settings = { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed, backend: settings.backend, firstFrame: settings.firstFrame };
+      const kept: Settings = { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed, backend: settings.backend, videoFormat: settings.videoFormat, videoEncoder: settings.videoEncoder, firstFrame: settings.firstFrame };
       const base = pack ? settingsFromPack(pack.defaults, kept) : kept;
       const size = image ? defaultSizeForImage(image.width, image.height, packMaxEdge(pack?.defaults ?? BUILTIN_DEFAULTS)) : {};
       internals.touched.clear();

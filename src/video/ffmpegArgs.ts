@@ -112,6 +112,13 @@ export function formatFps(fps: number): string {
   return Number.isInteger(fps) ? String(fps) : String(Number(fps.toFixed(6)));
 }
 
+/** The input half of every command: raw RGBA frames at `fps` from one file (see the top comment). */
+export function rawInputArgs({ width, height, fps }: Mp4EncodeSpec, inputName: string): string[] {
+  validateEncodeSize(width, height);
+  validateFps(fps);
+  return ['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-r', formatFps(fps), '-i', inputName];
+}
+
 /** The argument list for `ffmpeg.exec` (without the program name). Validates its inputs. */
 export function buildMp4Args(spec: Mp4EncodeSpec, options: Mp4EncodeOptions = {}): string[] {
   const { width, height, fps } = spec;
@@ -124,12 +131,7 @@ export function buildMp4Args(spec: Mp4EncodeSpec, options: Mp4EncodeOptions = {}
   validateCrf(crf);
   const rate = formatFps(fps);
   return [
-    // input: raw RGBA frames at `fps`
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgba',
-    '-s', `${width}x${height}`,
-    '-r', rate,
-    '-i', inputName,
+    ...rawInputArgs(spec, inputName),
     // output: H.264 yuv420p, BT.709 tagged, moov first
     '-an',
     '-vf', 'scale=out_color_matrix=bt709:out_range=tv',

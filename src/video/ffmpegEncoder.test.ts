@@ -3,6 +3,7 @@ import type { EncodeRequest } from '../rpc/encoderApi';
 import { AppErrorException } from '../rpc/errors';
 import type { ProgressEvent } from '../rpc/progress';
 import { createFfmpegEncoder, type FfmpegBackend } from './ffmpegEncoder';
+import { unzipStore } from './zip';
 
 /** An in-memory stand-in for ffmpeg.wasm: records calls, "encodes" by writing a fixed file. */
 class FakeFfmpeg implements FfmpegBackend {
@@ -40,7 +41,16 @@ class FakeFfmpeg implements FfmpegBackend {
     this.progresses.forEach((p) => p(3 * 1e6 / 7)); // 3 frames at 7 fps
     this.logs.forEach((l) => l('[libx264 @ 0x1] some error text'));
     if (this.exitCode !== 0) return this.exitCode;
-    this.files.set(args[args.length - 1], new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]));
+    const out = args[args.length - 1];
+    const pattern = /^(.*)%0(\d)d\.png$/.exec(out);
+    if (pattern) {
+      // image2: one numbered PNG per input frame
+      const [w, h] = args[args.indexOf('-s') + 1].split('x').map(Number);
+      const frames = this.files.get(args[args.indexOf('-i') + 1])!.byteLength / (w * h * 4);
+      for (let i = 1; i <= frames; i++) this.files.set(`${pattern[1]}${String(i).padStart(Number(pattern[2]), '0')}.png`, new Uint8Array([137, 80, 78, 71, i]));
+      return 0;
+    }
+    this.files.set(out, new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]));
     return 0;
   }
   terminate() {
@@ -97,6 +107,28 @@ describe('createFfmpegEncoder', () => {
       { type: 'encode', frame: 3, frames: 4 },
       { type: 'encode', frame: 4, frames: 4 },
     ]);
+  });
+
+  it('WebM is VP8 and GIF uses a palette; each with its own mime type and extension', async () => {
+    const { fakes, encoder, onProgress } = setup();
+    const webm = await encoder.encodeFormat(request(), 'webm', onProgress);
+    expect(webm).toMatchObject({ mimeType: 'video/webm', extension: 'webm', codec: 'libvpx' });
+    const gif = await encoder.encodeFormat(request(), 'gif', onProgress);
+    expect(gif).toMatchObject({ mimeType: 'image/gif', extension: 'gif', codec: 'gif' });
+    expect(fakes[0].execs[0]).toContain('libvpx');
+    expect(fakes[0].execs[1].join(' ')).toMatch(/palettegen.*paletteuse/);
+    expect(fakes[0].files.size).toBe(0);
+  });
+
+  it('PNG frames: reads every numbered PNG, zips them in order as frame-0001.png .., deletes them', async () => {
+    const { fakes, encoder, events, onProgress } = setup();
+    const out = await encoder.encodeFormat(request(5), 'png-zip', onProgress);
+    expect(out).toMatchObject({ mimeType: 'application/zip', extension: 'zip', codec: 'png' });
+    const entries = unzipStore(out.bytes);
+    expect(entries.map((e) => e.name)).toEqual(['frame-0001.png', 'frame-0002.png', 'frame-0003.png', 'frame-0004.png', 'frame-0005.png']);
+    expect(entries.map((e) => e.data[4])).toEqual([1, 2, 3, 4, 5]);
+    expect(fakes[0].files.size).toBe(0);
+    expect(events.at(-1)).toEqual({ type: 'encode', frame: 5, frames: 5 });
   });
 
   it('loads ffmpeg once and reuses it; files get a fresh name per run', async () => {

@@ -1,5 +1,5 @@
 /**
- * EncoderApi implemented with ffmpeg.wasm (single-thread core, self-hosted).
+ * The ffmpeg.wasm encoder (single-thread core, self-hosted): MP4, WebM (VP8), GIF and PNG frames.
  *
  * The core (ffmpeg-core.js + the 32 MB ffmpeg-core.wasm) is bundled by Vite as hashed assets via
  * `?url` imports and handed to `ffmpeg.load`: nothing is fetched from a CDN, so export works
@@ -7,8 +7,9 @@
  * code usually runs inside our encoder worker, so that worker is nested (supported by Chromium,
  * Firefox and Safari).
  *
- * One run: validate -> write frames.rgba -> exec (H.264 yuv420p, see ffmpegArgs.ts) -> read
- * out.mp4 -> delete both files. Runs are queued (ffmpeg executes one command at a time). The
+ * One run: validate -> write frames.rgba -> exec (H.264 yuv420p, see ffmpegArgs.ts; WebM, GIF
+ * and PNG frames, see ffmpegFormatArgs.ts) -> read the output (PNGs: all of them, zipped) -> delete
+ * every file. Runs are queued (ffmpeg executes one command at a time). The
  * core loads on the first run and is reused; after a crash (wasm trap) it is thrown away and
  * reloaded next time.
  *
@@ -16,12 +17,14 @@
  */
 import coreURL from '@ffmpeg/core?url';
 import wasmURL from '@ffmpeg/core/wasm?url';
-import type { EncodeRequest, EncodeResult, EncoderApi } from '../rpc/encoderApi';
+import { FORMAT_FILES, type EncodeRequest, type EncodeResult, type VideoFormat } from '../rpc/encoderApi';
 import { AppErrorException, appError } from '../rpc/errors';
 import type { ProgressCallback } from '../rpc/progress';
-import { EncodeSpecError, buildMp4Args, type Mp4EncodeOptions } from './ffmpegArgs';
+import { EncodeSpecError, type Mp4EncodeOptions } from './ffmpegArgs';
+import { buildFfmpegJob, type FfmpegJob } from './ffmpegFormatArgs';
 import { FrameProgress } from './ffmpegProgress';
 import { concatFrames } from './rawFrames';
+import { zipStore } from './zip';
 
 /** The slice of @ffmpeg/ffmpeg the encoder needs (a fake implements it in unit tests). */
 export interface FfmpegBackend {
@@ -42,7 +45,20 @@ export interface FfmpegEncoderOptions extends Pick<Mp4EncodeOptions, 'crf' | 'pr
   createBackend?: () => Promise<FfmpegBackend>;
 }
 
-export interface FfmpegEncoder extends EncoderApi {
+/** One format's bytes from ffmpeg; `codec` names the ffmpeg encoder ('libx264', 'libvpx', 'gif', 'png'). */
+export interface FfmpegOutput {
+  bytes: Uint8Array;
+  mimeType: string;
+  extension: string;
+  codec: string;
+  ms: number;
+}
+
+export interface FfmpegEncoder {
+  /** H.264 MP4 (the original contract). */
+  encodeMp4(request: EncodeRequest, onProgress: ProgressCallback): Promise<EncodeResult>;
+  /** MP4 (libx264), WebM (VP8), GIF or a zip of PNG frames. */
+  encodeFormat(request: EncodeRequest, format: VideoFormat, onProgress: ProgressCallback): Promise<FfmpegOutput>;
   /** Terminates ffmpeg's worker; the next encode loads it again. */
   dispose(): void;
 }
@@ -104,16 +120,16 @@ export function createFfmpegEncoder(options: FfmpegEncoderOptions = {}): FfmpegE
     current?.then((b) => b.terminate(), () => undefined);
   }
 
-  async function encodeOnce(request: EncodeRequest, onProgress: ProgressCallback): Promise<EncodeResult> {
+  async function encodeOnce(request: EncodeRequest, format: VideoFormat, onProgress: ProgressCallback): Promise<FfmpegOutput> {
     const t0 = performance.now();
     const { frames, width, height, fps } = request;
-    const id = ++runId;
-    const inputName = `frames-${id}.rgba`;
-    const outputName = `out-${id}.mp4`;
-    let args: string[];
+    const tag = String(++runId);
+    const inputName = `frames-${tag}.rgba`;
+    const what = format === 'png-zip' ? 'PNG frames' : format.toUpperCase();
+    let job: FfmpegJob;
     let raw: Uint8Array;
     try {
-      args = buildMp4Args({ width, height, fps }, { crf: options.crf, preset: options.preset, inputName, outputName });
+      job = buildFfmpegJob(format, { width, height, fps }, frames.length, tag, { crf: options.crf, preset: options.preset });
       raw = concatFrames(frames, width, height);
     } catch (e) {
       if (e instanceof EncodeSpecError) throw appError('bad-input', e.message);
@@ -146,10 +162,10 @@ export function createFfmpegEncoder(options: FfmpegEncoderOptions = {}): FfmpegE
     const written: string[] = [];
     try {
       await ffmpeg.writeFile(inputName, raw);
-      written.push(inputName, outputName);
+      written.push(inputName, ...job.outputs);
       let code: number;
       try {
-        code = await ffmpeg.exec(args);
+        code = await ffmpeg.exec(job.args);
       } catch (e) {
         dispose(); // a trap inside the wasm leaves ffmpeg unusable: reload next time
         throw crashed(e, logTail);
@@ -157,22 +173,19 @@ export function createFfmpegEncoder(options: FfmpegEncoderOptions = {}): FfmpegE
       if (code !== 0) {
         throw appError(
           'encode-failed',
-          `Encoding the MP4 failed (ffmpeg exit code ${code}). Export again; if it keeps failing, ` +
+          `Encoding the ${what} failed (ffmpeg exit code ${code}). Export again; if it keeps failing, ` +
             'use fewer frames or a smaller size, and report the detail below.',
           logTail.join('\n'),
         );
       }
-      const mp4 = await ffmpeg.readFile(outputName);
-      if (mp4.byteLength === 0) {
-        throw appError('encode-failed', 'The encoder wrote an empty file. Export again.', logTail.join('\n'));
-      }
+      const bytes = await readOutputs(ffmpeg, job.outputs, format, logTail);
       progress.finish();
-      return { mp4, mimeType: 'video/mp4', ms: performance.now() - t0 };
+      return { bytes, ...FORMAT_FILES[format], codec: job.codec, ms: performance.now() - t0 };
     } catch (e) {
       if (e instanceof AppErrorException) throw e;
       throw appError(
         'encode-failed',
-        'Encoding the MP4 failed. Export again; if it keeps failing, reload the page.',
+        `Encoding the ${what} failed. Export again; if it keeps failing, reload the page.`,
         [errorText(e), ...logTail].join('\n'),
       );
     } finally {
@@ -182,17 +195,38 @@ export function createFfmpegEncoder(options: FfmpegEncoderOptions = {}): FfmpegE
     }
   }
 
+  function queued(request: EncodeRequest, format: VideoFormat, onProgress: ProgressCallback): Promise<FfmpegOutput> {
+    const run = queue.then(
+      () => encodeOnce(request, format, onProgress),
+      () => encodeOnce(request, format, onProgress),
+    );
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
   return {
-    encodeMp4(request, onProgress) {
-      const run = queue.then(
-        () => encodeOnce(request, onProgress),
-        () => encodeOnce(request, onProgress),
-      );
-      queue = run.catch(() => undefined);
-      return run;
+    async encodeMp4(request, onProgress) {
+      const out = await queued(request, 'mp4', onProgress);
+      return { mp4: out.bytes, mimeType: 'video/mp4', ms: out.ms };
     },
+    encodeFormat: queued,
     dispose,
   };
+}
+
+/** The output file's bytes, or every PNG zipped as frame-0001.png ...; an empty file is an error. */
+async function readOutputs(ffmpeg: FfmpegBackend, outputs: string[], format: VideoFormat, logTail: string[]): Promise<Uint8Array> {
+  const files: Uint8Array[] = [];
+  for (const name of outputs) {
+    const data = await ffmpeg.readFile(name);
+    if (data.byteLength === 0) {
+      throw appError('encode-failed', `The encoder wrote an empty file (${name}). Export again.`, logTail.join('\n'));
+    }
+    files.push(data);
+  }
+  if (format !== 'png-zip') return files[0];
+  const digits = Math.max(4, String(files.length).length);
+  return zipStore(files.map((data, i) => ({ name: `frame-${String(i + 1).padStart(digits, '0')}.png`, data })));
 }
 
 /** Deletes the run's files from ffmpeg's in-memory FS; a missing file is not an error. */

@@ -1,6 +1,7 @@
 import type { SettingsErrors } from '../../store';
 import { NumberField } from '../NumberField';
 import { ToggleField } from '../ToggleField';
+import { ExportFields } from './ExportFields';
 import { SettingsGroup } from './SettingsGroup';
 
 /** Length, shots, frame rate and size of the video. */
@@ -13,7 +14,7 @@ export function VideoGroup({ errors }: { errors: SettingsErrors }) {
         <>
           MuseV makes a shot of <code>time_size</code> frames after the condition frame. With several shots (
           <code>n_batch</code>) each shot starts from the last frame of the one before, so the video has shots × frames + 1
-          frames. FPS is only written into the file.
+          frames. FPS is only written into the file. The video format and encoder decide the file you download.
         </>
       }
     >
@@ -28,6 +29,7 @@ export function VideoGroup({ errors }: { errors: SettingsErrors }) {
         testId="fix-condition-images"
         hint="fix_condition_images: every shot starts from your first frame instead of the previous shot's last"
       />
+      <ExportFields errors={errors} />
     </SettingsGroup>
   );
 }
