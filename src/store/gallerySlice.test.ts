@@ -32,10 +32,10 @@ function page(storage: GalleryStorage, owner: string, alive: Set<string>) {
     abort: () => (gen.reject({ code: 'cancelled', message: 'cancelled' }), true),
     busy: false,
   };
-  // Both the MP4-only call and the format-choosing one: whichever the job slice uses.
+  // The encoder takes the frames' buffers as the real one does (transferred = detached here).
+  const detach = (req: { frames: Uint8ClampedArray[] }) => void structuredClone(req.frames, { transfer: req.frames.map((f) => f.buffer as ArrayBuffer) });
   const encoder = {
-    encodeMp4: async () => ({ mp4: new Uint8Array(100), mimeType: 'video/mp4', ms: 1 }),
-    encode: async () => ({ bytes: new Uint8Array(100), mimeType: 'video/mp4', extension: 'mp4', encoder: 'ffmpeg', codec: 'libx264', reason: 'test', ms: 1 }),
+    encode: async (req: { frames: Uint8ClampedArray[] }) => (detach(req), { bytes: new Uint8Array(100), mimeType: 'video/mp4', extension: 'mp4', encoder: 'ffmpeg', codec: 'libx264', reason: 'test', ms: 1 }),
     abort: () => false,
     busy: false,
   } as unknown as EncoderClient;
@@ -46,7 +46,10 @@ function page(storage: GalleryStorage, owner: string, alive: Set<string>) {
     owner: { id: owner, isAlive: async (o) => alive.has(o) },
     wallClock: () => (clock += 1000),
     newId: () => `e${clock}-${owner}`,
-    encodeThumb: async (f) => new Blob([new Uint8Array(f.width)], { type: 'image/png' }),
+    encodeThumb: async (f) => {
+      if (f.rgba.length !== f.width * f.height * 4) throw new Error('thumbnail frame has no pixels');
+      return new Blob([new Uint8Array(f.width)], { type: 'image/png' });
+    },
     imageBlob: async (img) => new Blob([img.name], { type: img.type }),
   };
   const deps: AppDeps = {

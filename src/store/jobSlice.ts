@@ -71,6 +71,8 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
         if (id !== current) return;
 
         onProgress({ type: 'stage', stage: 'encode-video' });
+        // The gallery thumbnail: a copy, since the encoder takes (detaches) the frames' buffers.
+        const thumb = out.frames[Math.floor(out.frames.length / 2)]?.slice();
         const encoded = await deps.encoder.encode(
           { frames: out.frames, width: out.width, height: out.height, fps: settings.fps, format: settings.videoFormat, encoder: settings.videoEncoder },
           onProgress,
@@ -92,7 +94,6 @@ export function createJobSlice(set: SetState, get: GetState, deps: AppDeps): Job
           timings: { ...out.timings, encodeMs: encoded.ms },
         }));
         const kept = entryOf(id);
-        const thumb = out.frames[Math.floor(out.frames.length / 2)];
         const video = { file: blob, frames: out.frames.length, fps: settings.fps, width: out.width, height: out.height };
         if (kept) void get().galleryJobDone(kept, get().pack?.id ?? null, { ...video, thumb: thumb ? { width: out.width, height: out.height, rgba: thumb } : null });
       } catch (e) {
