@@ -38,12 +38,15 @@ def multi_head_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, head
 
 
 class IPContext(NamedTuple):
-    """attn2 conditioning of the referencenet families: text tokens (B, S, D), IP-Adapter tokens
-    (B, L, D) and the scale (1,) of the decoupled image branch."""
+    """attn2 conditioning with decoupled image branches: text tokens (B, S, D); referencenet
+    families: IP-Adapter tokens (B, L, D) and the scale (1,) of that branch; with FaceID (any
+    family): face tokens (B, F, D) and their scale (1,). A branch whose tokens are None is skipped."""
 
     text: torch.Tensor
-    ip_tokens: torch.Tensor
-    ip_scale: torch.Tensor
+    ip_tokens: Optional[torch.Tensor] = None
+    ip_scale: Optional[torch.Tensor] = None
+    face_tokens: Optional[torch.Tensor] = None
+    face_scale: Optional[torch.Tensor] = None
 
 
 class Attention(nn.Module):
@@ -65,6 +68,15 @@ class Attention(nn.Module):
         if self.has_ip:
             self.to_k_ip = nn.Linear(ip_dim, query_dim, bias=False)
             self.to_v_ip = nn.Linear(ip_dim, query_dim, bias=False)
+        self.has_face = False
+
+    def add_face_branch(self, face_dim: int) -> None:
+        """MuseV's IPAttention with need_t2i_ip_adapter_face: ip_adapter_face_to_k_ip /
+        ip_adapter_face_to_v_ip (Linear(face_dim, C), no bias), registered after to_k_ip / to_v_ip.
+        Added after the UNet checkpoint is loaded: MuseV loads them from ip-adapter-faceid_sd15.bin."""
+        self.ip_adapter_face_to_k_ip = nn.Linear(face_dim, self.channels, bias=False)
+        self.ip_adapter_face_to_v_ip = nn.Linear(face_dim, self.channels, bias=False)
+        self.has_face = True
 
     def attend(self, q, k, v) -> torch.Tensor:
         return self.to_out[0](multi_head_attention(q, k, v, self.heads, self.channels))
@@ -95,17 +107,27 @@ class Attention(nn.Module):
         return self.attend(self.to_q(x), k, v)
 
     def ip_cross_attention(self, x: torch.Tensor, ctx: IPContext, fi: FrameInfo) -> torch.Tensor:
-        """MuseV's T2IReferencenetIPAdapterXFormersAttnProcessor (IP-Adapter decoupled cross attention):
-        to_out(Attn(q, K_text, V_text) + ip_scale * Attn(q, to_k_ip(P), to_v_ip(P))), P repeated per
-        frame like the text. ip_scale = 0 is MuseV's "no IP image" (the branch is skipped there)."""
+        """MuseV's T2IReferencenetIPAdapterXFormersAttnProcessor (decoupled cross attention):
+        to_out(Attn(q, K_text, V_text) + ip_scale * Attn(q, to_k_ip(P), to_v_ip(P))
+               + face_scale * Attn(q, ip_adapter_face_to_k_ip(F), ip_adapter_face_to_v_ip(F))),
+        P and F repeated per frame like the text. A scale of 0 is MuseV's "no IP / face image" (the
+        branch is skipped there); tokens None (PyTorch calls only) skip the branch here too."""
         q = self.to_q(x)
         k = self.to_k(ctx.text).index_select(0, fi.batch_rows)
         v = self.to_v(ctx.text).index_select(0, fi.batch_rows)
-        k_ip = self.to_k_ip(ctx.ip_tokens).index_select(0, fi.batch_rows)
-        v_ip = self.to_v_ip(ctx.ip_tokens).index_select(0, fi.batch_rows)
         h = multi_head_attention(q, k, v, self.heads, self.channels)
-        h_ip = multi_head_attention(q, k_ip, v_ip, self.heads, self.channels)
-        return self.to_out[0](h + ctx.ip_scale * h_ip)
+        if self.has_ip and ctx.ip_tokens is not None:
+            h = h + ctx.ip_scale * self._branch(q, ctx.ip_tokens, self.to_k_ip, self.to_v_ip, fi)
+        if self.has_face and ctx.face_tokens is not None:
+            f_k, f_v = self.ip_adapter_face_to_k_ip, self.ip_adapter_face_to_v_ip
+            h = h + ctx.face_scale * self._branch(q, ctx.face_tokens, f_k, f_v, fi)
+        return self.to_out[0](h)
+
+    def _branch(self, q, tokens, to_k: nn.Linear, to_v: nn.Linear, fi: FrameInfo) -> torch.Tensor:
+        """Attn(q, to_k(tokens), to_v(tokens)) with (B, L, D) tokens gathered per frame."""
+        k = to_k(tokens).index_select(0, fi.batch_rows)
+        v = to_v(tokens).index_select(0, fi.batch_rows)
+        return multi_head_attention(q, k, v, self.heads, self.channels)
 
     def plain_cross_attention(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         """x: (B, N, C), context: (B, S, D) with the same batch (2D UNets: ReferenceNet)."""
@@ -161,9 +183,10 @@ class BasicTransformerBlock(nn.Module):
     """norm1 -> attn1 -> norm2 -> attn2 -> norm3 -> GEGLU ff, each with a residual.
 
     kind='spatial': attn1 = parameter-free reference attention (cond frame 0), attn2 = cross
-    attention on encoder_hidden_states (context_dim); with `ip_dim` attn2 is the IP-Adapter
-    decoupled cross attention and `context` an IPContext. kind='temporal': attn1 and attn2 are both
-    self-attention over the sequence (double_self_attention); x is (B, H*W, T, C).
+    attention on encoder_hidden_states (context_dim); with `ip_dim` (IP-Adapter) and / or FaceID
+    (`attn2.add_face_branch`) attn2 is the decoupled cross attention and `context` an IPContext.
+    kind='temporal': attn1 and attn2 are both self-attention over the sequence
+    (double_self_attention); x is (B, H*W, T, C).
     kind='image' (ReferenceNet2D, no frames): attn1 = plain self-attention, attn2 = cross attention.
     """
 
@@ -182,7 +205,7 @@ class BasicTransformerBlock(nn.Module):
     def forward(self, x: torch.Tensor, context=None, fi: Optional[FrameInfo] = None) -> torch.Tensor:
         if self.kind == "spatial":
             x = self.attn1.reference_attention(self.norm1(x), fi) + x
-            if self.attn2.has_ip:
+            if isinstance(context, IPContext):  # IP-Adapter and / or FaceID branches
                 x = self.attn2.ip_cross_attention(self.norm2(x), context, fi) + x
             else:
                 x = self.attn2.cross_attention(self.norm2(x), context, fi) + x

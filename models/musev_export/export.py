@@ -104,8 +104,8 @@ REF_EXAMPLE_HW = (40, 48)
 
 def unet_export(unet: UNet3DConditionModel, skip_temporal: bool = False) -> GraphExport:
     """Traced with batch 3, 4 frames, 16x16 latents, 7 text tokens (referencenet families: 9 IP tokens,
-    reference latent 40x48): no traced size equals 1 or another size, so no dimension gets
-    specialised by accident. skip_temporal: the `unet_spatial` graph (same I/O)."""
+    reference latent 40x48; FaceID: 11 face tokens): no traced size equals 1 or another size, so no
+    dimension gets specialised by accident. skip_temporal: the `unet_spatial` graph (same I/O)."""
     g = torch.Generator().manual_seed(0)
     cfg = unet.config
     sample = torch.randn(3, cfg["in_channels"], 4, 16, 16, generator=g)
@@ -138,6 +138,11 @@ def unet_export(unet: UNet3DConditionModel, skip_temporal: bool = False) -> Grap
             example.append(torch.randn(3, c, h >> level, w >> level, generator=g))
             axes[name] = {0: "batch", 2: shape[2], 3: shape[3]}
             shapes[name] = shape
+    if unet.face_dim is not None:  # FaceID tokens: 11 traced (unlike every other size)
+        example += [torch.randn(3, 11, unet.face_dim, generator=g), torch.tensor([0.6])]
+        axes["face_tokens"] = {0: "batch", 1: "face_seq"}
+        shapes["face_tokens"] = ["batch", "face_seq", unet.face_dim]
+        shapes["face_scale"] = [1]
     shapes["noise_pred"] = ["batch", cfg["out_channels"], "frames", "latent_height", "latent_width"]
     names = unet_input_names(unet)
     assert names == [n for n in shapes if n != "noise_pred"]

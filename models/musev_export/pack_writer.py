@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from .clip_vision import CLIP_MEAN, CLIP_STD
-from .export import export_all, external_files, graph_io
+from .export import export_all, export_graph, external_files, graph_io
+from .faceid import face_manifest, face_proj_export
+from .insightface import face_graphs, save_with_external_data
 from .presets import DEFAULTS, SD15_EULER, Models
 from .schema_check import validate_manifest
 from .tokenizer_builder import BOS, EOS, merges_txt, vocab_json
@@ -22,7 +24,8 @@ from .unet3d.model import architecture
 
 CORE_GRAPHS = ("text_encoder", "vae_encoder", "vae_decoder", "unet")
 REFERENCENET_GRAPHS = ("referencenet", "image_proj", "clip_vision")
-GRAPH_ORDER = CORE_GRAPHS + ("unet_spatial",) + REFERENCENET_GRAPHS
+FACE_GRAPHS = ("face_detector", "face_embedder", "face_proj")
+GRAPH_ORDER = CORE_GRAPHS + ("unet_spatial",) + REFERENCENET_GRAPHS + FACE_GRAPHS
 MAX_LENGTH = 77
 
 
@@ -32,6 +35,8 @@ def graph_names(models: Models) -> tuple:
     names = CORE_GRAPHS + ("unet_spatial",)
     if models.referencenet is not None:
         names += REFERENCENET_GRAPHS
+    if models.face is not None:  # IP-Adapter FaceID: insightface graphs + MLPProjModel (faceid.py)
+        names += FACE_GRAPHS
     return names
 
 
@@ -61,6 +66,8 @@ def build_manifest(root: Path, models: Models, info: dict, scheduler: dict, defa
         }
         unet["referenceNet"] = True
         extra["clipVision"] = {"imageSize": models.clip_vision.config["image_size"], "mean": list(CLIP_MEAN), "std": list(CLIP_STD)}
+    if models.face is not None:
+        unet["ipAdapterFace"], extra["faceAnalysis"] = face_manifest(models.face)
     return {
         "format": "musev-web-pack",
         "formatVersion": 1,
@@ -103,10 +110,15 @@ def write_pack(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
+        traced = [n for n in graph_names(models) if n not in FACE_GRAPHS]
         export_all(
-            models.text_encoder, models.vae, models.unet, work, names=graph_names(models),
+            models.text_encoder, models.vae, models.unet, work, names=traced,
             referencenet=models.referencenet, image_proj=models.image_proj, clip_vision=models.clip_vision,
         )
+        if models.face is not None:
+            export_graph(face_proj_export(models.face.proj), work)
+            for name, graph in face_graphs(models.face.detector, models.face.embedder).items():
+                save_with_external_data(graph, work, name)
         (work / "tokenizer").mkdir()
         (work / "tokenizer" / "vocab.json").write_bytes(vocab_json(models.vocab))
         (work / "tokenizer" / "merges.txt").write_bytes(merges_txt(models.merges))

@@ -84,6 +84,8 @@ class Models:
     clip_vision: Optional[CLIPVisionModelWithProjection] = None
     # textual-inversion tokens baked into text_encoder's table (manifest tokenizer.addedTokens)
     added_tokens: Optional[List[Dict[str, object]]] = None
+    # IP-Adapter FaceID (any family): MLPProjModel + insightface graphs; the UNet has its face branch
+    face: Optional["FaceModels"] = None  # noqa: F821 (faceid.FaceModels)
 
 
 # ReferEmbFuseAttention has no norm and adds its output to the latents: with full-size random
@@ -98,9 +100,23 @@ def refer_out_gains(unet: UNet3DConditionModel) -> Dict[str, float]:
     return {k: REFER_OUT_GAIN for k in unet.state_dict() if "refer_emb_attns" in k and k.endswith("to_out.0.weight")}
 
 
-def tiny_models(family: str = "musev") -> Models:
+def tiny_face_models(unet: UNet3DConditionModel):
+    """FaceID at tiny size through the real loader: a tiny ip-adapter-faceid_sd15.bin (MLPProjModel,
+    face k/v for the 16 attn2 sites, LoRA keys) adds the UNet's face branch (its other weights are
+    untouched); stand-ins with det_10g / w600k_r50's I/O (insightface_standin.py)."""
+    from .faceid import FaceModels, load_faceid_file
+    from .insightface_standin import standin_detector, standin_embedder, tiny_faceid_file
+
+    proj, ignored = load_faceid_file(tiny_faceid_file(unet), unet)
+    return FaceModels(proj, standin_detector(), standin_embedder(), ignored)
+
+
+def tiny_models(family: str = "musev", faceid: Optional[bool] = None) -> Models:
     """Tiny random models. family 'musev' (the demo pack) or 'musev_referencenet' (UNet with
-    IP-Adapter k/v and refer attentions + ReferenceNet + ImageProjModel + a tiny CLIP vision tower)."""
+    IP-Adapter k/v and refer attentions + ReferenceNet + ImageProjModel + a tiny CLIP vision tower
+    + FaceID: face branch, MLPProjModel, insightface stand-ins). faceid: FaceID on / off (default: on
+    for musev_referencenet, as its demo pack; off for musev)."""
+    faceid = family != "musev" if faceid is None else faceid
     if family not in ("musev", "musev_referencenet"):
         raise ValueError(f"no tiny preset for family {family!r}")
     merges = learn_merges(corpus_text(), TINY_MERGES)
@@ -112,16 +128,16 @@ def tiny_models(family: str = "musev") -> Models:
     vae = init_random_(AutoencoderKL(vae_cfg).eval(), TINY_SEEDS["vae"])
     if family == "musev":
         unet = init_random_(UNet3DConditionModel(unet_cfg).eval(), TINY_SEEDS["unet"])
-        return Models(text_encoder, vae, unet, vocab, merges)
+        return Models(text_encoder, vae, unet, vocab, merges, face=tiny_face_models(unet) if faceid else None)
     ref_unet_cfg = read_json(config_path("musev_referencenet_unet"))
     refnet_cfg = read_json(config_path("musev_referencenet_referencenet"))
     proj_cfg = {k: v for k, v in read_json(config_path("ip_adapter_image_proj")).items() if not k.startswith("_")}
     vision_cfg = tiny_vision_config(proj_cfg["clip_embeddings_dim"])
     unet = UNet3DConditionModel(ref_unet_cfg).eval()
+    init_random_(unet, TINY_SEEDS["unet_referencenet"], out_gain=refer_out_gains(unet))
+    face = tiny_face_models(unet) if faceid else None  # after the init: other weights stay seed 1004's
     return Models(
-        text_encoder, vae,
-        init_random_(unet, TINY_SEEDS["unet_referencenet"], out_gain=refer_out_gains(unet)),
-        vocab, merges,
+        text_encoder, vae, unet, vocab, merges, face=face,
         referencenet=init_random_(ReferenceNet2D(refnet_cfg).eval(), TINY_SEEDS["referencenet"]),
         image_proj=init_random_(ImageProjModel(proj_cfg).eval(), TINY_SEEDS["image_proj"]),
         clip_vision=init_random_(CLIPVisionModelWithProjection(vision_cfg).eval(), TINY_SEEDS["clip_vision"]),
@@ -149,9 +165,9 @@ TINY_REFERENCENET_PACK = {
     "description": (
         "MuseV architecture (musev_referencenet family: UNet3D with reference attention on the first frame, "
         "temporal conv + temporal attention, IP-Adapter cross attention and ReferenceNet fuse attentions; "
-        "ReferenceNet2D, IP-Adapter image projection and a CLIP vision tower) at toy sizes with seeded random "
-        "weights. It exercises the referencenet pipeline quickly; the pictures it makes are abstract noise "
-        "patterns, not video of a person."
+        "ReferenceNet2D, IP-Adapter image projection and a CLIP vision tower; IP-Adapter FaceID with stand-in "
+        "insightface face detector / embedder) at toy sizes with seeded random weights. It exercises the "
+        "referencenet pipeline quickly; the pictures it makes are abstract noise patterns, not video of a person."
     ),
     "family": "musev_referencenet",
     "randomWeights": True,

@@ -15,6 +15,8 @@ The tree is read exactly as MuseV's README lays it out (HF `TMElyralab/MuseV` cl
     <root>/vae/sd-vae-ft-mse/                              VAE (else <sd-model>/vae)
     <root>/embedding/                                      textual-inversion files (optional): vector 0 of each
                                                            becomes one new token (textual_inversion.py)
+    <root>/IP-Adapter/models/ip-adapter-faceid_sd15.bin    --faceid: MLPProjModel + the UNet's face k/v (faceid.py)
+    <root>/insightface/models/buffalo_l/                   --faceid: det_10g.onnx, w600k_r50.onnx (insightface.py)
 
 Each family's pack goes to <out>/<pack-id>/ (replaced atomically), pack-id = `<family>-<variant>`
 with underscores as dashes, e.g. `musev-fp16`, `musev-referencenet-fp16-int8-mha`; `--tiny` writes
@@ -59,6 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-merge-sd-unet", action="store_true", help="keep the motion checkpoint's own spatial weights")
     p.add_argument("--tiny", action="store_true", help="export the tiny random-weights presets (no checkpoints needed)")
     p.add_argument("--version", default="0.1.0", help="pack version string (default 0.1.0)")
+    p.add_argument("--faceid", action="store_true",
+                   help="add IP-Adapter FaceID (any family): UNet face_tokens/face_scale inputs, face_proj, "
+                        "face_detector + face_embedder from insightface buffalo_l")
 
 
 def options_from_args(args) -> OptimizeOptions:
@@ -74,7 +79,8 @@ def pack_id(family: str, opts: OptimizeOptions, tiny: bool) -> str:
     return ("tiny-" if tiny else "") + family.replace("_", "-") + "-" + variant_suffix(opts)
 
 
-def tree_paths(root: str | Path, family: str, sd_model: str = DEFAULT_SD_MODEL, vae: Optional[str] = None) -> Dict[str, Path]:
+def tree_paths(root: str | Path, family: str, sd_model: str = DEFAULT_SD_MODEL, vae: Optional[str] = None,
+               faceid: bool = False) -> Dict[str, Path]:
     """The folders/files a family reads, by role; raises FileNotFoundError naming what is missing."""
     root = Path(root)
     sd = root / "t2i" / "sd1.5" / sd_model
@@ -87,6 +93,13 @@ def tree_paths(root: str | Path, family: str, sd_model: str = DEFAULT_SD_MODEL, 
         paths["referencenet"] = root / "motion" / "musev_referencenet" / "referencenet"
         paths["image_proj"] = root / "motion" / family / "ip_adapter_image_proj.bin"
         paths["clip_vision"] = root / "IP-Adapter" / "models" / "image_encoder"
+    if faceid:
+        from .faceid import FACEID_BIN, INSIGHTFACE_DIR
+
+        paths["faceid"] = root.joinpath(*FACEID_BIN)
+        paths["insightface"] = root.joinpath(*INSIGHTFACE_DIR)
+        for f in ("det_10g.onnx", "w600k_r50.onnx"):
+            paths[f"insightface/{f}"] = paths["insightface"] / f
     missing = [f"{role}: {p}" for role, p in paths.items() if not p.exists()]
     for sub in ("text_encoder", "tokenizer", "scheduler", "unet"):
         if not (sd / sub).is_dir():
@@ -104,7 +117,7 @@ def _load_family(args, family: str):
         if family not in getattr(presets, "TINY_PRESETS", {"musev": presets.TINY_PACK}):
             raise NotSupportedYet(f"--tiny: no tiny preset for family {family} yet")
         info = dict(getattr(presets, "TINY_PRESETS", {"musev": presets.TINY_PACK})[family])
-        models = presets.tiny_models(family) if family != "musev" else presets.tiny_models()
+        models = presets.tiny_models(family, faceid=getattr(args, "faceid", False))
         return models, info, presets.SD15_EULER
     from . import checkpoints
 
@@ -113,7 +126,8 @@ def _load_family(args, family: str):
         raise NotSupportedYet(
             f"family {family}: not supported yet (checkpoints.py has no ReferenceNet / IP-Adapter / CLIP vision "
             "loader yet); export --family musev")
-    paths = tree_paths(args.checkpoints, family, args.sd_model, args.vae)
+    faceid = getattr(args, "faceid", False)
+    paths = tree_paths(args.checkpoints, family, args.sd_model, args.vae, faceid=faceid)
     if family == "musev":
         extra = {"family": family} if "family" in inspect.signature(checkpoints.load_models).parameters else {}
         models, scheduler = checkpoints.load_models(paths["unet"], paths["sd"], paths["vae"], not args.no_merge_sd_unet, **extra)
@@ -122,6 +136,12 @@ def _load_family(args, family: str):
             unet_dir=paths["unet"], sd_dir=paths["sd"], vae_dir=paths["vae"], referencenet_dir=paths["referencenet"],
             image_proj_path=paths["image_proj"], clip_vision_dir=paths["clip_vision"],
             merge_sd_unet_weights=not args.no_merge_sd_unet, family=family)
+    if faceid:
+        from .faceid import load_face_models
+
+        models.face = load_face_models(paths["faceid"], paths["insightface"], models.unet)
+        print(f"{family}: FaceID from {paths['faceid']}: {len(models.face.ignored)} LoRA keys ignored "
+              f"(as MuseV: {', '.join(models.face.ignored[:2])}, ...)")
     used = apply_embedding_folder(models, Path(args.checkpoints) / "embedding")
     if used:
         print(f"{family}: textual-inversion tokens from {Path(args.checkpoints) / 'embedding'}: "

@@ -8,7 +8,9 @@ the last latent, windows (uniform_v2 / uniform closed loop) over the noisy frame
 condition latent prepended, CFG [uncond, cond], deterministic Euler, and the per-step scheduler noise
 that MuseV draws and multiplies by 0 (it is drawn here for real, from the same CPU generator).
 Referencenet families: IP tokens = image_proj(clip(ip image)) / image_proj(0), ReferenceNet at t=0
-on the refer latent with the IP tokens (or the text) as context.
+on the refer latent with the IP tokens (or the text) as context. IP-Adapter FaceID (any family): face
+tokens F = face_proj(e) / face_proj(0) from a given normed ArcFace embedding e (the face analysis is
+the caller's: insightface is not here), used by every call of the run, scale `ipAdapterFaceScale`.
 
 The networks are the exporter's PyTorch modules (musev_export), so the same weights as a tiny pack:
 `musev_export.presets.tiny_models(family)` re-runs the preset's seeded init. Text embeddings come
@@ -120,6 +122,7 @@ class Nets:
     clip_vision: Optional[torch.nn.Module] = None
     clip: Optional[dict] = None  # {imageSize, mean, std}
     anivv1: bool = False  # frame_index = arange(T) * motion_speed
+    face_proj: Optional[torch.nn.Module] = None  # FaceID MLPProjModel (the UNet then has its face branch)
 
 
 def image_tensor(rgb_u8: np.ndarray) -> torch.Tensor:
@@ -180,11 +183,28 @@ def conditioning(nets: Nets, refer: Optional[dict], ip: Optional[dict], E: torch
     return Conditioning(P, ip_scale, feats[: nets.unet.num_ref_features()], mid)
 
 
+@dataclass
+class FaceConditioning:  # IP-Adapter FaceID
+    tokens: torch.Tensor  # (B, tokens, D): [face_proj(0) ; face_proj(e)] under CFG
+    scale: float
+
+
+def face_conditioning(nets: Nets, id_embed: Optional[torch.Tensor], B: int, scale: float) -> Optional[FaceConditioning]:
+    """MuseV get_ip_adapter_face_emb: F = face_proj(e), e (1, 512) the normed embedding of the first
+    face; the uncond half = face_proj(zeros). None without an embedding (MuseV skips the branch)."""
+    if id_embed is None:
+        return None
+    F = nets.face_proj(id_embed)
+    if B == 2:
+        F = torch.cat([nets.face_proj(torch.zeros_like(id_embed)), F])
+    return FaceConditioning(F, scale)
+
+
 # ---- one pipeline call: MusevControlNetPipeline.__call__ ------------------------------------------
 
 
 def denoise(nets: Nets, L, C, E, windows, guidance, timesteps, sigmas, do_cfg, motion_speed, g, step_noise, w_ind,
-            cond: Optional[Conditioning], skip_temporal=False):
+            cond: Optional[Conditioning], skip_temporal=False, face: Optional[FaceConditioning] = None):
     B = 2 if do_cfg else 1
     N = L.shape[2]
     for i, t in enumerate(timesteps):
@@ -199,6 +219,8 @@ def denoise(nets: Nets, L, C, E, windows, guidance, timesteps, sigmas, do_cfg, m
             kw = {}
             if cond is not None:
                 kw = dict(ip_tokens=cond.ip_tokens, ip_scale=torch.tensor([cond.ip_scale]), refs=cond.refs, ref_mid=cond.ref_mid)
+            if face is not None:
+                kw.update(face_tokens=face.tokens, face_scale=torch.tensor([face.scale]))
             eps = nets.unet(xin, t.reshape(1), E, fi, skip_temporal=skip_temporal, **kw)
             if C is not None:
                 eps = eps[:, :, 1:]
@@ -215,7 +237,7 @@ def denoise(nets: Nets, L, C, E, windows, guidance, timesteps, sigmas, do_cfg, m
     return L
 
 
-def first_frame(nets: Nets, req, E1, g, x0=None, cond=None):
+def first_frame(nets: Nets, req, E1, g, x0=None, cond=None, face=None):
     """run_pipe_text2video's first-frame call: video_length 1, skip_temporal_layer, noise 'random'."""
     steps = req.get("firstFrameSteps", 30)
     gs = req.get("firstFrameGuidanceScale", 7.5)
@@ -224,7 +246,7 @@ def first_frame(nets: Nets, req, E1, g, x0=None, cond=None):
     n = random_noise((1, 4, 1, h, w), g)
     L = x0 + n * sigmas[0] if x0 is not None else n * sigmas.max()
     return denoise(nets, L, None, E1, [[0]], [gs] * steps, timesteps, sigmas, gs > 1, req["motionSpeed"], g, "random",
-                   req["wIndNoise"], cond, skip_temporal=True)
+                   req["wIndNoise"], cond, skip_temporal=True, face=face)
 
 
 class _JitterModule:
@@ -255,7 +277,7 @@ class _JitterVae:
 def jittered(nets: Nets, jitter: Jitter) -> Nets:
     j = lambda m: _JitterModule(m, jitter) if m is not None else None  # noqa: E731
     return Nets(nets.text_encoder, _JitterVae(nets.vae, jitter), j(nets.unet), nets.scaling, j(nets.referencenet),
-                j(nets.image_proj), j(nets.clip_vision), nets.clip, nets.anivv1)
+                j(nets.image_proj), j(nets.clip_vision), nets.clip, nets.anivv1, j(nets.face_proj))
 
 
 @dataclass
@@ -282,9 +304,10 @@ class Jitter:
 
 @torch.no_grad()
 def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = None, image=None, refer=None, ip=None,
-        jitter: Optional[Jitter] = None) -> RunOutput:
+        jitter: Optional[Jitter] = None, face_embed: Optional[torch.Tensor] = None) -> RunOutput:
     """run_pipe_text2video. req: GenerateRequest-like dict (+ 'scheduler'); images: {tensor, u8}.
-    jitter: perturb every network output (see Jitter)."""
+    jitter: perturb every network output (see Jitter). face_embed: (1, 512) normed ArcFace embedding
+    of the face image (FaceID; needs nets.face_proj)."""
     nets = jittered(nets, jitter) if jitter is not None else nets
     cond_of = conditioning
     g = torch.Generator().manual_seed(req["seed"])
@@ -298,7 +321,8 @@ def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = Non
         ff_refer = refer or (image if redraw else None)
         ff_ip = ip or (image if redraw else None)
         ff_cond = cond_of(nets, ff_refer, ff_ip, E1, req.get("ipAdapterScale", 1.0)) if refnet else None
-        C = first_frame(nets, req, E1, g, x0=C if redraw else None, cond=ff_cond)
+        ff_face = face_conditioning(nets, face_embed, E1.shape[0], req.get("ipAdapterFaceScale", 1.0))
+        C = first_frame(nets, req, E1, g, x0=C if redraw else None, cond=ff_cond, face=ff_face)
         frame0 = decode_frame(nets, C[:, :, 0])
         as_image = {"tensor": frame0 * 255.0 / 255.0 * 2 - 1, "u8": (frame0[0].permute(1, 2, 0).numpy() * 255.0).astype(np.uint8)}
         refer = as_image if redraw else (refer or as_image)
@@ -306,6 +330,7 @@ def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = Non
     refer = refer or image
     ip = ip or image
     cond = cond_of(nets, refer, ip, E, req.get("ipAdapterScale", 1.0)) if refnet else None
+    face = face_conditioning(nets, face_embed, E.shape[0], req.get("ipAdapterFaceScale", 1.0))
     kept = []
     C0 = C
     noise_type = req.get("noiseType", "video_fusion")
@@ -320,7 +345,7 @@ def run(nets: Nets, req: dict, E: torch.Tensor, E1: Optional[torch.Tensor] = Non
         L = n * sigmas.max()
         gl = guidance_schedule(req["guidanceScale"], req.get("guidanceScaleEnd"), req["steps"], req.get("guidanceMethod", "linear"))
         L = denoise(nets, L, C, E, windows_for(req, N), gl, timesteps, sigmas, do_cfg, req["motionSpeed"], g, noise_type,
-                    req["wIndNoise"], cond)
+                    req["wIndNoise"], cond, face=face)
         kept.append(torch.cat([C, L], dim=2) if k == 0 else L)
         if not req.get("fixConditionImages", False):
             C = L[:, :, -1:]

@@ -15,6 +15,7 @@ from musev_export.checkpoints import (
     IGNORED, add_arguments, load_models, load_referencenet_models, pack_from_args, read_image_proj, read_safetensors,
 )
 from musev_export.common import StateDictMismatch
+from musev_export.faceid import without_face
 from musev_export.tokenizer_builder import merges_txt, vocab_json
 
 ST_DTYPES = {torch.float32: ("F32", "<f4"), torch.float16: ("F16", "<f2"), torch.int64: ("I64", "<i8")}
@@ -77,7 +78,7 @@ def tree(tiny_ref, tmp_path_factory):
         unet = root / "motion" / fam / "unet"
         unet.mkdir(parents=True)
         (unet / "config.json").write_text(json.dumps(unet_cfg))
-        torch.save(m.unet.state_dict(), unet / "diffusion_pytorch_model.bin")
+        torch.save(without_face(m.unet.state_dict()), unet / "diffusion_pytorch_model.bin")
         torch.save({"image_proj": m.image_proj.state_dict()}, root / "motion" / fam / "ip_adapter_image_proj.bin")
     refnet = root / "motion" / "musev_referencenet" / "referencenet"
     refnet.mkdir()
@@ -103,7 +104,7 @@ def test_load_referencenet_family(tiny_ref, tree):
     models, scheduler = load_referencenet_models(**paths(tree, "musev_referencenet"), report=report)
     m = tiny_ref
     assert models.unet.arch == "musev_referencenet" and models.unet.config["use_anivv1_cfg"] is True
-    for k, v in m.unet.state_dict().items():  # SD spatial weights merged, the rest from the motion UNet
+    for k, v in without_face(m.unet.state_dict()).items():  # SD spatial weights merged, the rest from the motion UNet
         assert torch.equal(models.unet.state_dict()[k], tree["spatial"].get(k, v)), k
     assert "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k_ip.weight" not in tree["spatial"]
     for k, v in m.referencenet.state_dict().items():  # fp16 safetensors, not merged with SD

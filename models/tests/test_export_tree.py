@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from conftest import REPO
+from musev_export.faceid import without_face
 from musev_export.schema_check import validate_manifest
 from musev_export.tokenizer_builder import merges_txt, vocab_json
 from onnx_runner import run_onnx
@@ -57,7 +58,7 @@ def add_referencenet_parts(ref, root):
         unet_dir = root / "motion" / family / "unet"
         unet_dir.mkdir(parents=True)
         (unet_dir / "config.json").write_text(json.dumps(ref.unet.config))
-        torch.save(ref.unet.state_dict(), unet_dir / "diffusion_pytorch_model.bin")
+        torch.save(without_face(ref.unet.state_dict()), unet_dir / "diffusion_pytorch_model.bin")
         torch.save({"image_proj": ref.image_proj.state_dict()}, root / "motion" / family / "ip_adapter_image_proj.bin")
     refnet = root / "motion" / "musev_referencenet" / "referencenet"
     refnet.mkdir()
@@ -70,7 +71,7 @@ def add_referencenet_parts(ref, root):
 
 
 DIMS = {"batch": 1, "frames": 2, "latent_height": 8, "latent_width": 8, "height": 32, "width": 32, "seq": 7,
-        "ip_seq": 4, "ref_height": 8, "ref_width": 8}
+        "ip_seq": 4, "ref_height": 8, "ref_width": 8, "face_seq": 4}
 
 
 def feeds_for(spec, seed=0):
@@ -137,7 +138,7 @@ def test_help_lists_every_option():
     proc, _ = export("--help")
     assert proc.returncode == 0, proc.stderr
     for opt in ("--checkpoints", "--out", "--family", "--dtype", "--quantize", "--attention", "--shard-mb",
-                "--sd-model", "--tiny", "--max-session-mb"):
+                "--sd-model", "--tiny", "--max-session-mb", "--faceid"):
         assert opt in proc.stdout, opt
     for value in ("musev_referencenet_pose", "all", "fp16", "int8", "mha"):
         assert value in proc.stdout

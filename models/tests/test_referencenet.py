@@ -64,6 +64,8 @@ def feeds(sample, timestep, context, frame_index, ip, scale, refs):
          "ip_tokens": ip, "ip_scale": scale}
     f.update({f"ref_d{k}": r for k, r in enumerate(refs[:-1])})
     f["ref_mid"] = refs[-1]
+    # the demo pack's UNet has the FaceID branch (test_faceid.py): off here, as without a face image
+    f.update(face_tokens=torch.zeros(sample.shape[0], 4, ip.shape[2]), face_scale=torch.tensor([0.0]))
     return {k: v.numpy() for k, v in f.items()}
 
 
@@ -399,6 +401,7 @@ UNET_IN = [
     ("sample", "float32", LATENT), ("timestep", "float32", [1]), ("encoder_hidden_states", "float32", ["batch", "seq", 32]),
     ("frame_index", "int64", ["frames"]), ("ip_tokens", "float32", ["batch", "ip_seq", 32]), ("ip_scale", "float32", [1]),
     *[(k, "float32", v) for k, v in REF.items()],
+    ("face_tokens", "float32", ["batch", "face_seq", 32]), ("face_scale", "float32", [1]),
 ]
 CONTRACT = {
     "unet": (UNET_IN, [("noise_pred", "float32", LATENT)]),
@@ -427,14 +430,16 @@ def test_manifest(tiny_ref_pack, tiny_pack):
     assert validate_manifest(m) == []
     assert (m["id"], m["family"], m["randomWeights"], m["dtype"]) == ("tiny-musev-referencenet", "musev_referencenet", True, "float32")
     assert m["name"] == "Tiny demo, ReferenceNet + IP-Adapter (random weights)"
-    assert list(m["graphs"]) == ["text_encoder", "vae_encoder", "vae_decoder", "unet", "unet_spatial", "referencenet", "image_proj", "clip_vision"]
+    assert list(m["graphs"]) == ["text_encoder", "vae_encoder", "vae_decoder", "unet", "unet_spatial", "referencenet", "image_proj",
+                                 "clip_vision", "face_detector", "face_embedder", "face_proj"]
     assert m["unet"] == {
         "crossAttentionDim": 32, "frameIndexUsesMotionSpeed": True, "latentMultiple": 8,
         "ipAdapter": {"tokens": 4, "clipEmbeddingDim": 16}, "referenceNet": True,
+        "ipAdapterFace": {"tokens": 4, "idEmbeddingDim": 512},
     }
     assert m["clipVision"] == {"imageSize": 32, "mean": CLIP_MEAN, "std": CLIP_STD}
     assert m["defaults"] == tiny_pack[1]["defaults"] and m["defaults"]["motionSpeed"] == 8
-    assert list(m)[-2:] == ["clipVision", "defaults"]
+    assert list(m)[-3:] == ["clipVision", "faceAnalysis", "defaults"]
     listed = set()
     for g in m["graphs"].values():
         for ref in [g] + g["externalData"]:

@@ -163,6 +163,7 @@ class UNet3DConditionModel(nn.Module):
         self.anivv1 = refnet  # time_nonlinearity / femb_nonlinearity (parameter-free SiLUs)
         self.keep_vision_condition = refnet
         self.ip_adapter = refnet
+        self.face_dim = None  # FaceID: set by faceid.attach_face_branch (attn2 gets ip_adapter_face_to_k/v_ip)
 
         self.conv_in = nn.Conv2d(cfg["in_channels"], ch[0], 3, padding=1)
         self.time_embedding = TimestepEmbedding(ch[0], bc.temb)
@@ -213,11 +214,13 @@ class UNet3DConditionModel(nn.Module):
     def forward(
         self, sample, timestep, encoder_hidden_states, frame_index, ip_tokens=None, ip_scale=None,
         refs: Optional[List[torch.Tensor]] = None, ref_mid=None, skip_temporal: bool = False,
+        face_tokens=None, face_scale=None,
     ):
         """sample (B, C, T, h, w), frame 0 = clean cond frame; timestep (1,) float; encoder_hidden_states
         (B, S, D); frame_index (T,) int64 (arange(T) for musev, arange(T) * motion_speed for the
         referencenet families). Referencenet families also: ip_tokens (B, L, D), ip_scale (1,),
-        refs = [D0..D{n-1}] and ref_mid, each (B, C_k, h_k, w_k) -> noise_pred (B, C_out, T, h, w)."""
+        refs = [D0..D{n-1}] and ref_mid, each (B, C_k, h_k, w_k). With FaceID (any family): face_tokens
+        (B, F, D), face_scale (1,); None skips the face term. -> noise_pred (B, C_out, T, h, w)."""
         fi = FrameInfo.from_sample(sample)
         shp = torch._shape_as_tensor(sample)  # [B, C, T, h, w]
         minus1 = torch.tensor([-1], dtype=torch.int64)
@@ -235,8 +238,8 @@ class UNet3DConditionModel(nn.Module):
             if self.anivv1:
                 femb = F.silu(femb)  # femb_nonlinearity (the temporal blocks apply SiLU again)
         context = encoder_hidden_states
-        if self.ip_adapter:
-            context = IPContext(encoder_hidden_states, ip_tokens, ip_scale)
+        if self.ip_adapter or face_tokens is not None:
+            context = IPContext(encoder_hidden_states, ip_tokens, ip_scale, face_tokens, face_scale)
 
         x = self.conv_in(x)
         if self.transformer_in is not None and not skip_temporal:
@@ -277,13 +280,15 @@ def unet_input_names(unet: UNet3DConditionModel) -> List[str]:
         names += ["ip_tokens", "ip_scale"]
     if unet.refer_slices is not None:
         names += [f"ref_d{k}" for k in range(unet.num_ref_features())] + ["ref_mid"]
+    if unet.face_dim is not None:
+        names += ["face_tokens", "face_scale"]
     return names
 
 
 class UNetGraph(nn.Module):
     """ONNX wrapper with the graph I/O contract (sample, timestep, encoder_hidden_states,
-    frame_index [, ip_tokens, ip_scale, ref_d0.., ref_mid]) -> noise_pred. n_vis = 1 and cond index 0
-    are baked in. skip_temporal=True gives the `unet_spatial` graph."""
+    frame_index [, ip_tokens, ip_scale, ref_d0.., ref_mid] [, face_tokens, face_scale]) -> noise_pred.
+    n_vis = 1 and cond index 0 are baked in. skip_temporal=True gives the `unet_spatial` graph."""
 
     def __init__(self, unet: UNet3DConditionModel, skip_temporal: bool = False):
         super().__init__()
@@ -293,12 +298,15 @@ class UNetGraph(nn.Module):
     def forward(self, sample, timestep, encoder_hidden_states, frame_index, *extra):
         if not extra and not self.skip_temporal:
             return self.unet(sample, timestep, encoder_hidden_states, frame_index)
-        ip_tokens = ip_scale = ref_mid = None
+        ip_tokens = ip_scale = ref_mid = face_tokens = face_scale = None
         refs = None
+        if self.unet.face_dim is not None:
+            face_tokens, face_scale, extra = extra[-2], extra[-1], extra[:-2]
         if self.unet.ip_adapter:
             ip_tokens, ip_scale, extra = extra[0], extra[1], extra[2:]
         if self.unet.refer_slices is not None:
             refs, ref_mid = list(extra[:-1]), extra[-1]
         return self.unet(
-            sample, timestep, encoder_hidden_states, frame_index, ip_tokens, ip_scale, refs, ref_mid, skip_temporal=self.skip_temporal
+            sample, timestep, encoder_hidden_states, frame_index, ip_tokens, ip_scale, refs, ref_mid,
+            skip_temporal=self.skip_temporal, face_tokens=face_tokens, face_scale=face_scale,
         )
