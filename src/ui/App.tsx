@@ -14,6 +14,7 @@ import { PromptFields } from './PromptFields';
 import { ResultPlayer } from './ResultPlayer';
 import { SettingsPanel } from './SettingsPanel';
 import { TaskQueue } from './TaskQueue';
+import { UpdateToast } from './UpdateToast';
 
 /**
  * Layout: inputs on the left, generation and results on the right. On narrow screens the panels
@@ -70,6 +71,7 @@ export function App() {
       <footer className="app-footer muted">
         Runs entirely in your browser with Tencent's MuseV (onnxruntime-web, ffmpeg.wasm). Nothing is uploaded.
       </footer>
+      <UpdateToast />
     </div>
   );
 }
