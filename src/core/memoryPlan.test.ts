@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateUnetCall, groupWindows, planMemory, shrinkUnetPlan, type PlanInput, type UnetPlan } from './memoryPlan';
+import { defaultBudgetBytes, estimateUnetCall, groupWindows, planMemory, shrinkUnetPlan, type PlanInput, type UnetPlan } from './memoryPlan';
 import { planWindows } from './planWindows';
 
 const GiB = 2 ** 30;
@@ -131,5 +131,14 @@ describe('shrinkUnetPlan', () => {
     }
     expect(seen).toEqual(['5T', '2T', '1T', '1A']);
     expect(shrinkUnetPlan({ windowsPerCall: 1, cfgTogether: true }, false)).toBeUndefined();
+  });
+});
+
+describe('defaultBudgetBytes', () => {
+  it('is 4× the storage binding limit within [2, 16] GiB; wasm gets 3.5 GiB', () => {
+    expect(defaultBudgetBytes(GiB)).toBe(4 * GiB);
+    expect(defaultBudgetBytes(128 * 2 ** 20)).toBe(2 * GiB);
+    expect(defaultBudgetBytes(8 * GiB)).toBe(16 * GiB);
+    expect(defaultBudgetBytes(undefined)).toBe(3.5 * GiB);
   });
 });

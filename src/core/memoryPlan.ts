@@ -222,3 +222,15 @@ export function shrinkUnetPlan(plan: UnetPlan, cfg: boolean): UnetPlan | undefin
   if (cfg && plan.cfgTogether) return { windowsPerCall: 1, cfgTogether: false };
   return undefined;
 }
+
+const GiB = 2 ** 30;
+
+/**
+ * Default budget: WebGPU does not report the GPU's memory, so take 4× the adapter's largest storage
+ * binding, between 2 and 16 GiB (1 GiB binding → 4 GiB, 4 GiB → 16 GiB); without an adapter (wasm)
+ * 3.5 GiB of wasm32's 4 GiB address space. The user's budget setting replaces it.
+ */
+export function defaultBudgetBytes(maxStorageBufferBindingSize?: number): number {
+  if (maxStorageBufferBindingSize === undefined) return 3.5 * GiB;
+  return Math.min(16 * GiB, Math.max(2 * GiB, 4 * maxStorageBufferBindingSize));
+}

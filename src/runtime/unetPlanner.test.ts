@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PackManifest } from '../packs/manifest';
 import type { GpuCapabilities } from '../rpc/gpuCapabilities';
-import { defaultBudgetBytes, unetPlannerFor } from './unetPlanner';
+import { unetPlannerFor } from './unetPlanner';
 
 const GiB = 2 ** 30;
 const manifest = JSON.parse(readFileSync(new URL('../../public/packs/tiny-musev/manifest.json', import.meta.url), 'utf8')) as PackManifest;
@@ -12,15 +12,6 @@ const gpu = (binding: number): GpuCapabilities => ({
   features: { shaderF16: true, subgroups: false, timestampQuery: false },
 });
 const facts = { latentHeight: 16, latentWidth: 16, windowLengths: [4, 4, 4, 2], cfg: true, contextTokens: 77, frames: 10 };
-
-describe('defaultBudgetBytes', () => {
-  it('is 4× the storage binding limit within [2, 16] GiB; wasm gets 3.5 GiB', () => {
-    expect(defaultBudgetBytes(gpu(GiB))).toBe(4 * GiB);
-    expect(defaultBudgetBytes(gpu(128 * 2 ** 20))).toBe(2 * GiB);
-    expect(defaultBudgetBytes(gpu(8 * GiB))).toBe(16 * GiB);
-    expect(defaultBudgetBytes(undefined)).toBe(3.5 * GiB);
-  });
-});
 
 describe('unetPlannerFor', () => {
   it('stacks the same-length windows of a small clip and says so', () => {

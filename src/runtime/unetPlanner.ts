@@ -3,12 +3,12 @@
  * layout) and the backend (the adapter's limits on WebGPU; wasm32's 4 GiB address space on wasm).
  * The plan and its estimate are logged with every run (generateVideo's 'Memory plan' log event).
  */
-import { planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
+import { defaultBudgetBytes, planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
 import type { PackManifest } from '../packs/manifest';
 import { estimateGpuMemory } from '../packs/packInfo';
 import type { UnetPlanner } from '../pipeline/generateVideo';
 import type { BackendInfo } from '../rpc/generatorApi';
-import { formatBinaryBytes, type GpuCapabilities } from '../rpc/gpuCapabilities';
+import { formatBinaryBytes } from '../rpc/gpuCapabilities';
 
 const GiB = 2 ** 30;
 /** SD1.5's layout, for packs whose manifest does not state its own. */
@@ -16,22 +16,11 @@ export const SD15_UNET: UnetFacts = { blockOutChannels: [320, 640, 1280, 1280], 
 export const SD_VAE: VaeFacts = { decoderChannels: [512, 512, 256, 128] };
 /** wasm32: one linear memory of at most 4 GiB holds weights and activations. */
 const WASM_LIMITS = { maxBufferSize: 2 * GiB, maxStorageBufferBindingSize: 2 * GiB };
-const WASM_BUDGET = 3.5 * GiB;
-
-/**
- * Default budget on WebGPU, from the adapter: WebGPU does not report the GPU's memory, so take
- * 4× the largest storage binding, between 2 and 16 GiB (1 GiB binding → 4 GiB, 4 GiB → 16 GiB).
- * The user's budget setting replaces it.
- */
-export function defaultBudgetBytes(gpu: GpuCapabilities | undefined): number {
-  if (!gpu) return WASM_BUDGET;
-  return Math.min(16 * GiB, Math.max(2 * GiB, 4 * gpu.limits.maxStorageBufferBindingSize));
-}
 
 export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, budgetBytes?: number): UnetPlanner {
   const onGpu = backend.backend === 'webgpu' && backend.gpu !== undefined;
   const limits = onGpu ? backend.gpu!.limits : WASM_LIMITS;
-  const budget = budgetBytes ?? (onGpu ? defaultBudgetBytes(backend.gpu) : WASM_BUDGET);
+  const budget = budgetBytes ?? defaultBudgetBytes(onGpu ? backend.gpu!.limits.maxStorageBufferBindingSize : undefined);
   const base: Omit<PlanInput, 'latentHeight' | 'latentWidth' | 'windowLengths' | 'cfg' | 'contextTokens' | 'frames'> = {
     unet: manifest.unet.layout ?? SD15_UNET,
     vae: manifest.vae.decoderChannels ? { decoderChannels: manifest.vae.decoderChannels } : SD_VAE,

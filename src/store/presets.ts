@@ -8,7 +8,7 @@ import type { Settings } from './settings';
  */
 export type PresetId = 'musev-cli' | 'musev-gradio' | 'demo';
 
-export type PresetValues = Omit<Settings, 'prompt' | 'seed' | 'backend' | 'videoFormat' | 'videoEncoder' | 'width' | 'height' | 'firstFrame'>;
+export type PresetValues = Omit<Settings, 'prompt' | 'seed' | 'backend' | 'videoFormat' | 'videoEncoder' | 'memoryBudgetGiB' | 'width' | 'height' | 'firstFrame'>;
 
 export interface SettingsPreset {
   id: PresetId;

@@ -46,6 +46,13 @@ describe('buildRequest', () => {
     expect(r.image?.rgba.length).toBe(128 * 64 * 4);
     expect(r.referImage).toBeUndefined();
     expect(r.ipAdapterImage).toBeUndefined();
+    expect(r).not.toHaveProperty('memoryBudgetBytes'); // blank budget: the worker takes the adapter's
+    expect(r).not.toHaveProperty('memoryBudgetGiB');
+  });
+
+  it('sends the GPU memory budget in bytes when the user set one', () => {
+    const r = buildRequest({ ...s, memoryBudgetGiB: 2.5 }, { ...none, image: img('a') }, plain, crop);
+    expect(r.memoryBudgetBytes).toBe(2.5 * 2 ** 30);
   });
 
   it('sends the ReferenceNet and IP-Adapter images only when given, cropped like the condition image', () => {

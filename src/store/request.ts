@@ -25,7 +25,7 @@ const LABELS: Partial<Record<keyof Settings, string>> = {
   guidanceMethod: 'guidance method', noiseType: 'noise type', imageBasedNoise: 'image-based noise',
   nBatch: 'shots (n_batch)', fixConditionImages: 'fix condition images', ipAdapterScale: 'IP-Adapter scale', ipAdapterFaceScale: 'face scale',
   firstFrame: 'first frame', firstFrameSteps: 'first-frame steps', firstFrameGuidanceScale: 'first-frame guidance',
-  firstFrameNegativePrompt: 'first-frame negative prompt',
+  firstFrameNegativePrompt: 'first-frame negative prompt', memoryBudgetGiB: 'GPU memory budget',
 };
 
 /**
@@ -49,7 +49,8 @@ export function requestProblem(settings: Settings, images: RequestImages, featur
 }
 
 /**
- * The worker request: every setting except the backend, video format and encoder (and a null first-frame negative prompt:
+ * The worker request: every setting except the backend, video format and encoder (the memory budget
+ * goes in bytes when set; a null first-frame negative prompt is left out:
  * the worker then uses the video's), and the images center-cropped and resized
  * to width×height (spec §0 step 3). 'generate' sends no condition image (text → image → video);
  * the ReferenceNet / IP-Adapter images go only when given and the pack takes them (else the worker
@@ -61,11 +62,12 @@ export function buildRequest(
   features: PackFeatures | null,
   cropResize: CropResize,
 ): GenerateRequest {
-  const { backend: _backend, videoFormat: _format, videoEncoder: _encoder, firstFrameNegativePrompt, ...params } = settings;
+  const { backend: _backend, videoFormat: _format, videoEncoder: _encoder, memoryBudgetGiB, firstFrameNegativePrompt, ...params } = settings;
   const { width, height } = settings;
   const fit = (img: LoadedImage): RgbaImage => ({ width, height, rgba: cropResize(img, width, height) });
   const request: GenerateRequest = { ...params };
   if (firstFrameNegativePrompt !== null) request.firstFrameNegativePrompt = firstFrameNegativePrompt;
+  if (memoryBudgetGiB !== null) request.memoryBudgetBytes = Math.round(memoryBudgetGiB * 2 ** 30);
   if (settings.firstFrame !== 'generate' && images.image) request.image = fit(images.image);
   if (features?.referenceImage && images.referImage) request.referImage = fit(images.referImage);
   if (features?.ipAdapterImage && images.ipAdapterImage) request.ipAdapterImage = fit(images.ipAdapterImage);

@@ -113,6 +113,11 @@ describe("MuseV's inference options", () => {
       firstFrameGuidanceScale: 'Enter a number.',
     });
     expect(validateSettings({ ...ok, guidanceScaleEnd: Number.NaN }).guidanceScaleEnd).toBe('Enter a number.');
+    // the memory budget: blank (null) = from the adapter; else 0.5 .. 256 GiB
+    expect(validateSettings({ ...ok, memoryBudgetGiB: null }).memoryBudgetGiB).toBeUndefined();
+    expect(validateSettings({ ...ok, memoryBudgetGiB: 0.25 }).memoryBudgetGiB).toBe('Must be between 0.5 and 256.');
+    expect(sanitizeSettings({ memoryBudgetGiB: 6 }, ok).memoryBudgetGiB).toBe(6);
+    expect(sanitizeSettings({ memoryBudgetGiB: 'lots' }, ok).memoryBudgetGiB).toBe(ok.memoryBudgetGiB);
     expect(validateSettings({ ...ok, firstFrame: 'generate', frames: 1 }).frames).toBe('Use at least 2 frames when the first frame is generated.');
     expect(validateSettings({ ...ok, firstFrame: 'image', frames: 1 })).toEqual({});
   });

@@ -33,7 +33,16 @@ export interface Settings extends RequestOptions {
   videoFormat: VideoFormat;
   /** Who encodes it: 'auto' = WebCodecs where the browser can, ffmpeg.wasm otherwise (kept like backend). */
   videoEncoder: EncoderChoice;
+  /**
+   * GPU memory the memory planner may use, GiB; null = from the adapter (src/runtime/unetPlanner.ts).
+   * A device preference, kept like backend.
+   */
+  memoryBudgetGiB: number | null;
 }
+
+/** Numbers that may be left blank (null): the guidance end (constant guidance), the memory budget (from the adapter). */
+export const NULLABLE_NUMBERS = ['guidanceScaleEnd', 'memoryBudgetGiB'] as const;
+const isNullableNumber = (key: string): boolean => (NULLABLE_NUMBERS as readonly string[]).includes(key);
 
 export type SettingKey = keyof Settings;
 export type NumericSettingKey = { [K in SettingKey]: Settings[K] extends number ? K : never }[SettingKey];
@@ -91,6 +100,7 @@ export const BUILTIN_DEFAULTS: Settings = {
   backend: 'auto',
   videoFormat: 'mp4',
   videoEncoder: 'auto',
+  memoryBudgetGiB: null,
 };
 
 export const SIZE_MULTIPLE = 64;
@@ -118,6 +128,7 @@ export const LIMITS: Record<NumericSettingKey | NullableNumericSettingKey, Limit
   ipAdapterFaceScale: { min: 0, max: 5, integer: false },
   firstFrameSteps: { min: 1, max: 100, integer: true },
   firstFrameGuidanceScale: { min: 0, max: 30, integer: false },
+  memoryBudgetGiB: { min: 0.5, max: 256, integer: false },
 };
 
 /** Settings seeded from a pack's defaults, keeping everything else (prompt, seed, MuseV options). */
@@ -161,7 +172,7 @@ function numberProblem(v: unknown, { min, max, integer }: Limit): string | null 
 export function validateSettings(s: Settings): SettingsErrors {
   const errors: SettingsErrors = {};
   for (const key of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
-    if (key === 'guidanceScaleEnd' && s[key] === null) continue; // blank = constant guidance
+    if (isNullableNumber(key) && s[key] === null) continue; // blank = constant guidance / budget from the adapter
     const problem = numberProblem(s[key], LIMITS[key]);
     if (problem) errors[key] = problem;
   }
@@ -198,7 +209,7 @@ export function hasErrors(errors: SettingsErrors): boolean {
 /** Whether a persisted value may stand in for `key` (right type or one of the allowed words). */
 function usable(key: SettingKey, v: unknown, fallback: Settings): boolean {
   if (key in CHOICES) return isChoice(key as ChoiceSettingKey, v);
-  if (key === 'guidanceScaleEnd') return v === null || (typeof v === 'number' && Number.isFinite(v));
+  if (isNullableNumber(key)) return v === null || (typeof v === 'number' && Number.isFinite(v));
   if (key === 'firstFrameNegativePrompt') return v === null || typeof v === 'string';
   const f = fallback[key];
   if (typeof f === 'number') return typeof v === 'number' && Number.isFinite(v);

@@ -30,7 +30,7 @@ export function createSettingsSlice(set: SetState, get: GetState, deps: AppDeps,
     },
     resetSettings() {
       const { pack, image, settings } = get();
-      const kept: Settings = { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed, backend: settings.backend, videoFormat: settings.videoFormat, videoEncoder: settings.videoEncoder, firstFrame: settings.firstFrame };
+      const kept: Settings = { ...BUILTIN_DEFAULTS, prompt: settings.prompt, seed: settings.seed, backend: settings.backend, videoFormat: settings.videoFormat, videoEncoder: settings.videoEncoder, memoryBudgetGiB: settings.memoryBudgetGiB, firstFrame: settings.firstFrame };
       const base = pack ? settingsFromPack(pack.defaults, kept) : kept;
       const size = image ? defaultSizeForImage(image.width, image.height, packMaxEdge(pack?.defaults ?? BUILTIN_DEFAULTS)) : {};
       internals.touched.clear();

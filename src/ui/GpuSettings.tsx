@@ -1,6 +1,9 @@
 import { useId } from 'react';
 import { useApp } from '../store';
 import { GpuCapabilitiesView } from './GpuCapabilitiesView';
+import { NumberField } from './NumberField';
+import { defaultBudgetBytes } from '../core/memoryPlan';
+import { validateSettings } from '../store/settings';
 import { gpuCheckText } from '../store/gpuCheck';
 import { isBusy } from '../store/progress';
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../store/settings';
@@ -48,6 +51,7 @@ export function GpuSettings() {
           Where the model runs: WebGPU is fast, wasm (CPU) is slow but gives the reference numbers; a change applies from the next Generate.
         </span>
       </div>
+      <MemoryBudget />
       <GpuCheck />
     </section>
   );
@@ -91,5 +95,23 @@ function GpuCheck() {
         {shown?.text ?? ''}
       </p>
     </div>
+  );
+}
+
+/** The memory planner's budget (GiB); blank = from the adapter, whose default the box shows. */
+function MemoryBudget() {
+  const error = useApp((s) => validateSettings(s.settings).memoryBudgetGiB);
+  const binding = useApp((s) => (s.backend?.gpu ?? s.backendProbe?.gpu)?.limits.maxStorageBufferBindingSize);
+  const fallback = defaultBudgetBytes(binding) / 2 ** 30;
+  return (
+    <NumberField
+      name="memoryBudgetGiB"
+      label="GPU memory budget (GiB)"
+      testId="memory-budget"
+      step={0.5}
+      placeholder={`${fallback} (from your GPU)`}
+      error={error}
+      hint="How much memory the denoising loop may plan for: more lets several context windows share one UNet call (faster). Leave blank for the adapter's default; lower it if other apps need the GPU."
+    />
   );
 }

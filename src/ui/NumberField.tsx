@@ -1,6 +1,6 @@
 import { useId, useState, type ReactNode } from 'react';
 import { useApp, type NumericSettingKey } from '../store';
-import { LIMITS, type NullableNumericSettingKey } from '../store/settings';
+import { LIMITS, NULLABLE_NUMBERS, type NullableNumericSettingKey } from '../store/settings';
 import { parseNumberInput } from './text';
 import { FieldNote, describedById } from './FieldNote';
 
@@ -31,7 +31,7 @@ export function NumberField({ name, label, testId, step = 1, hint, error, disabl
   const [text, setText] = useState(() => show(value));
   const [seen, setSeen] = useState(value);
   const id = useId();
-  const nullable = name === 'guidanceScaleEnd';
+  const nullable = (NULLABLE_NUMBERS as readonly string[]).includes(name);
 
   // Follow changes made elsewhere (dice, reset, presets, a new image's size) unless the box already
   // says it. Adjusted during render (React's "state from props" pattern), so there is no stale frame.
