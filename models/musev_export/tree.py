@@ -55,7 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="plain MatMul-Softmax-MatMul or com.microsoft MultiHeadAttention (default plain)")
     p.add_argument("--shard-mb", type=float, default=1024, help="max MiB per external data file (default 1024)")
     p.add_argument("--max-session-mb", type=float, default=4096,
-                   help="max MiB of weights one graph (= one browser session) may hold (default 4096)")
+                   help="max MiB of weights one browser session may hold (default 4096); a graph over it is split "
+                        "into consecutive sessions (parts), e.g. the fp32 SD1.5 UNet into 2")
     p.add_argument("--sd-model", default=DEFAULT_SD_MODEL, help=f"folder under t2i/sd1.5/ (default {DEFAULT_SD_MODEL})")
     p.add_argument("--vae", help="VAE folder (default <checkpoints>/vae/sd-vae-ft-mse, else <sd-model>/vae)")
     p.add_argument("--no-merge-sd-unet", action="store_true", help="keep the motion checkpoint's own spatial weights")
@@ -183,6 +184,8 @@ def _print_report(path: Path, report: dict, seconds: float) -> None:
     for graph, rep in report.items():
         shards = rep.get("external_data", [])
         line = f"  {graph:<14} {rep['weight_bytes'] / 1e6:10.2f} MB weights in {len(shards)} file(s)"
+        if "parts" in rep:
+            line += f"; split into {len(rep['parts'])} sessions of " + " + ".join(f"{b / 1e6:.2f}" for b in rep["parts"]) + " MB"
         if "mha" in rep:
             m = rep["mha"]
             line += f"; MHA fused {m['fused']}/{m['softmax_sites']}"
@@ -223,7 +226,7 @@ def add_optimize_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quantize", default="none", choices=("none", "int8"))
     p.add_argument("--attention", default="plain", choices=("plain", "mha"))
     p.add_argument("--shard-mb", type=float, default=1024)
-    p.add_argument("--max-session-mb", type=float, default=4096)
+    p.add_argument("--max-session-mb", type=float, default=4096, help="a graph over it is split into sessions (default 4096)")
 
 
 def run_optimize(args) -> int:
