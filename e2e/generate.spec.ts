@@ -34,6 +34,8 @@ test('drop an image, generate 10 frames (context 4, overlap 2) on wasm: the MP4 
   expect(info.width).toBe(64);
   expect(info.height).toBe(64);
   await expect(page.getByTestId('download')).toHaveAttribute('download', /\.mp4$/);
+  // Default format MP4 with encoder Auto: Chromium's WebCodecs encodes H.264, so the fast path made it.
+  await expect(page.getByTestId('result-encoder')).toContainText(/WebCodecs avc1\.\w+ \(auto: this browser encodes H\.264/);
 
   // the video element can play the file
   const duration = await page.getByTestId('result-video').evaluate(async (v: HTMLVideoElement) => {
