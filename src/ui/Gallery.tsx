@@ -61,10 +61,14 @@ export function Gallery() {
       )}
       {gallery.open && openEntry?.meta.video && (
         <div className="gallery-player">
-          <video data-testid="gallery-video" src={gallery.open.url} controls loop autoPlay muted playsInline />
+          {openEntry.meta.video.mimeType === 'image/gif' ? (
+            <img data-testid="gallery-gif" src={gallery.open.url} alt="The generated animation" />
+          ) : (
+            openEntry.meta.video.mimeType.startsWith('video/') && <video data-testid="gallery-video" src={gallery.open.url} controls loop autoPlay muted playsInline />
+          )}
           <div className="gallery-actions">
-            <a className="button primary" data-testid="gallery-download" href={gallery.open.url} download={`musev-${openEntry.meta.id}.mp4`}>
-              Download MP4
+            <a className="button primary" data-testid="gallery-download" href={gallery.open.url} download={`musev-${openEntry.meta.id}.${openEntry.meta.video.file.split('.').pop()}`}>
+              Download {openEntry.meta.video.file.split('.').pop()?.toUpperCase()}
             </a>
             <button type="button" className="button" onClick={a.close}>
               Close
