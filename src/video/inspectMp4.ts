@@ -5,6 +5,8 @@
  * `frameCount` is the number of frames that DECODED, `packetCount` the number the container
  * holds; for a good file they are equal. `fps` is packets per second of track duration
  * (11 packets over 11/7 s -> 7). Used by the e2e tests; also handy to check an export in the app.
+ * WebM works too (mediabunny reads every container it knows): `container` is then 'WebM' and
+ * `codec` 'vp9' or 'vp8'; WebM counts milliseconds, so 24 frames at 7 fps give 3.429 s -> 6.999 fps.
  *
  * Decoding needs WebCodecs (`VideoDecoder`): a browser or a worker. Pass `{decode: false}` to
  * only demux (Node, unit tests); then `frameCount` is null.
