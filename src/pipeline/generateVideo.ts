@@ -32,7 +32,7 @@
  */
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
-import { groupWindows, type UnetPlan } from '../core/memoryPlan';
+import { groupWindows, type PlanInput, type UnetPlan } from '../core/memoryPlan';
 import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
@@ -68,14 +68,7 @@ export interface VideoOutput {
 
 
 /** What a memory planner needs to know about one shot's UNet calls (src/core/memoryPlan.ts). */
-export interface UnetCallFacts {
-  latentHeight: number;
-  latentWidth: number;
-  windowLengths: number[];
-  cfg: boolean;
-  contextTokens: number;
-  frames: number;
-}
+export type UnetCallFacts = Pick<PlanInput, 'latentHeight' | 'latentWidth' | 'windowLengths' | 'cfg' | 'contextTokens' | 'frames'>;
 
 /** Chooses windows per UNet call and CFG halves together/apart; `summary` is logged with the run. */
 export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string; estimate?: PlanEstimate };

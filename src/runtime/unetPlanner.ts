@@ -6,7 +6,7 @@
 import { defaultBudgetBytes, planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
 import type { PackManifest } from '../packs/manifest';
 import { estimateGpuMemory } from '../packs/packInfo';
-import type { UnetPlanner } from '../pipeline/generateVideo';
+import type { UnetCallFacts, UnetPlanner } from '../pipeline/generateVideo';
 import type { BackendInfo } from '../rpc/generatorApi';
 import { formatBinaryBytes } from '../rpc/gpuCapabilities';
 
@@ -21,7 +21,7 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
   const onGpu = backend.backend === 'webgpu' && backend.gpu !== undefined;
   const limits = onGpu ? backend.gpu!.limits : WASM_LIMITS;
   const budget = budgetBytes ?? defaultBudgetBytes(onGpu ? backend.gpu!.limits.maxStorageBufferBindingSize : undefined);
-  const base: Omit<PlanInput, 'latentHeight' | 'latentWidth' | 'windowLengths' | 'cfg' | 'contextTokens' | 'frames'> = {
+  const base: Omit<PlanInput, keyof UnetCallFacts> = {
     unet: manifest.unet.layout ?? SD15_UNET,
     vae: manifest.vae.decoderChannels ? { decoderChannels: manifest.vae.decoderChannels } : SD_VAE,
     activationBytes: manifest.dtype === 'float16' ? 2 : 4,
