@@ -3,10 +3,12 @@
  * worker controls the page with the app shell, the onnxruntime wasm and the ffmpeg core precached
  * (model packs never); the tiny pack goes into OPFS by import; then with the network off a reload
  * starts the app from the service worker, cross-origin isolated, and a generation completes.
+ * A new deployment (a changed sw.js) waits until the user clicks Reload on the update toast.
  */
 import { expect, test } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { dropImage, inspectVideo, openApp, settings } from './fixtures/app';
+import { AppServer } from './fixtures/appServer';
 import { head, precached } from './fixtures/pwa';
 
 const PACKS = fileURLToPath(new URL('../public/packs/', import.meta.url));
@@ -63,4 +65,31 @@ test('after one visit the app starts offline from the service worker and generat
   expect(info.frameCount).toBe(4);
   await expect(page.getByTestId('result-encoder')).toContainText('ffmpeg.wasm');
   expect(failed.filter((u) => /\/assets\/|\/graphs\//.test(u))).toEqual([]); // nothing of the app itself missed the cache
+});
+
+test('a newly deployed version waits for the user: "A new version is ready", and Reload switches to it', async ({ page }) => {
+  const server = new AppServer(4181);
+  await server.start();
+  try {
+    await page.goto(`${server.origin}/`);
+    await precached(page);
+    await page.reload(); // now controlled by the first service worker
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await expect(page.getByTestId('update-toast')).toHaveCount(0);
+
+    server.swSuffix = '\n// the next version\n'; // "deploy": the service worker script changed
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
+    await expect(page.getByTestId('update-toast')).toContainText('A new version is ready');
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting !== null)).toBe(true); // it waits for the user
+
+    const reloaded = page.waitForEvent('load');
+    await page.getByTestId('update-reload').click();
+    await reloaded;
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    // The waiting worker took over (none waits any more) and controls the reloaded page.
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting)).toBeNull();
+    await expect(page.getByTestId('update-toast')).toHaveCount(0);
+  } finally {
+    await server.stop();
+  }
 });
