@@ -2,8 +2,8 @@
 --max-session-mb becomes K consecutive parts. On the tiny musev pack (UNet 21.7 MB fp32) with
 limits forcing 2 and 3 parts: the parts chained through onnxruntime-node give the whole graph's
 output (max abs diff <= 1e-6), every part's weights stay under the limit, the manifest is
-schema-valid and lists every file; a single initializer over the limit is a clear error; the
-split pack can be post-processed again (parts joined back); the TypeScript runtime loads the split
+schema-valid and lists every file; the referencenet-family UNet splits as well; a single
+initializer over the limit is a clear error; the split pack can be post-processed again (parts joined back); the TypeScript runtime loads the split
 pack (src/runtime/splitPack.test.ts, run from here on a freshly written split pack).
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ import onnx
 import pytest
 
 from musev_export.optimize import OptimizeOptions, optimize_pack
-from musev_export.optimize.external import MIB, SessionTooLarge
+from musev_export.optimize.external import MIB, SessionTooLarge, save_sharded
 from musev_export.optimize.graph import tensor_bytes, weight_bytes
-from musev_export.optimize.split import plan_split
+from musev_export.optimize.split import plan_split, split_model
 from musev_export.schema_check import validate_manifest
 from onnx_runner import DTYPES, NP, REPO, run_onnx
 
@@ -157,6 +157,32 @@ def test_a_split_pack_can_be_post_processed_again(tiny_pack, split_packs, tmp_pa
     ref = run_onnx(src / "unet.onnx", x)["noise_pred"]
     got = run_onnx(tmp_path / "joined" / "unet.onnx", x)["noise_pred"]
     assert float(np.abs(got - ref).max()) <= TOL
+
+
+def test_referencenet_unet_parts_equal_the_whole(tiny_ref_pack, tmp_path):
+    """The referencenet-family UNet (IP tokens, 11 ReferenceNet features, ...) in 3 parts."""
+    src, manifest = tiny_ref_pack
+    model = onnx.load(str(src / "unet.onnx"))
+    limit = int(weight_bytes(model) * 0.4)
+    files = []
+    for j, part in enumerate(split_model(model, limit, "unet")):
+        assert part.weight_bytes <= limit
+        save_sharded(part.model, tmp_path / f"unet.part{j}.onnx")
+        files.append(tmp_path / f"unet.part{j}.onnx")
+    assert len(files) == 3
+    sizes = {"batch": 2, "frames": 3, "latent_height": 16, "latent_width": 8, "ref_height": 16, "ref_width": 8}
+    rng = np.random.default_rng(3)
+    x = {}
+    for t in manifest["graphs"]["unet"]["inputs"]:
+        shape = [d if isinstance(d, int) else sizes.get(d.split("/")[0], 4) // int((d.split("/") + ["1"])[1]) for d in t["shape"]]
+        x[t["name"]] = (np.arange(shape[0], dtype=np.int64) if t["dtype"] == "int64" else
+                        np.full(shape, 0.8 if t["name"].endswith("scale") else 500.0, np.float32) if shape == [1] else
+                        rng.standard_normal(shape).astype(np.float32))
+    ref = run_onnx(src / "unet.onnx", x)["noise_pred"]
+    got = run_chain(files, x, ["noise_pred"])["noise_pred"]
+    diff = float(np.abs(got - ref).max())
+    print(f"referencenet-family unet in 3 parts ({len(x)} inputs): max |chained - whole| = {diff:.3g}")
+    assert diff <= TOL
 
 
 @pytest.mark.skipif(os.environ.get("MUSEV_SKIP_VITEST") == "1", reason="MUSEV_SKIP_VITEST=1")

@@ -126,8 +126,10 @@ def _infer(model: onnx.ModelProto, concrete: bool) -> Dict[str, onnx.ValueInfoPr
     g = model.graph
     small = [t for t in g.initializer if tensor_bytes(t) <= SMALL_INIT and t.data_location != TensorProto.EXTERNAL]
     kept = {t.name for t in small}
-    inputs = [onnx.ValueInfoProto() for _ in g.input]
-    for v, src in zip(inputs, g.input):
+    init_names = {t.name for t in g.initializer}
+    graph_inputs = [v for v in g.input if v.name not in init_names]
+    inputs = [onnx.ValueInfoProto() for _ in graph_inputs]
+    for v, src in zip(inputs, graph_inputs):
         v.CopyFrom(src)
         for d in v.type.tensor_type.shape.dim:
             if concrete and not d.HasField("dim_value"):
