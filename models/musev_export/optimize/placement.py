@@ -50,7 +50,9 @@ def float_nodes(onnx_path: Path) -> Tuple[List[str], List[str]]:
 def describe(pack_dir: Path, variant: str) -> dict:
     manifest = json.loads((pack_dir / "manifest.json").read_text(encoding="utf-8"))
     graphs = []
-    for name, spec in manifest["graphs"].items():
+    files = [(name if "parts" not in spec else f"{name}.part{k}", f)
+             for name, spec in manifest["graphs"].items() for k, f in enumerate(spec.get("parts", [spec]))]
+    for name, spec in files:  # a split graph: each part is its own session
         path = pack_dir / spec["file"]
         floats, boundary = float_nodes(path)
         graphs.append({
