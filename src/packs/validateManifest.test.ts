@@ -16,6 +16,19 @@ describe('validateManifest', () => {
     );
   });
 
+  it('accepts the referencenet demo pack the exporter writes, with IP-Adapter FaceID', () => {
+    const path = fileURLToPath(new URL('../../public/packs/tiny-musev-referencenet/manifest.json', import.meta.url));
+    const r = validateManifest(JSON.parse(readFileSync(path, 'utf8')));
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.manifest.unet.ipAdapterFace).toEqual({ tokens: 4, idEmbeddingDim: 512 });
+    expect(r.manifest.faceAnalysis).toEqual({ detectorSize: 640, scoreThreshold: 0.5, nmsThreshold: 0.4, strides: [8, 16, 32], anchorsPerCell: 2, alignSize: 112 });
+    expect(r.manifest.graphs.unet.inputs.map((t) => t.name).slice(-2)).toEqual(['face_tokens', 'face_scale']);
+    expect(r.manifest.graphs.face_detector?.outputs.map((t) => `${t.name} ${t.shape.join('x')}`)).toEqual([
+      'score_8 12800x1', 'score_16 3200x1', 'score_32 800x1', 'bbox_8 12800x4', 'bbox_16 3200x4', 'bbox_32 800x4',
+      'kps_8 12800x10', 'kps_16 3200x10', 'kps_32 800x10',
+    ]);
+  });
+
   it('names every broken field', () => {
     const m = load();
     m.formatVersion = 2;
