@@ -1,7 +1,7 @@
 /**
  * Every inference path of the two bundled demo packs, in the built app on wasm:
  * text → image → video (no image at all), redraw of the condition image, and the
- * ReferenceNet + IP-Adapter family with separate reference and IP images.
+ * ReferenceNet + IP-Adapter family with separate reference, IP and face (IP-Adapter FaceID) images.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { dropImage, inspectVideo, openApp, settings } from './fixtures/app';
@@ -24,6 +24,7 @@ test('text → image → video: no image, the first frame is generated; the vide
   await openApp(page);
   await page.getByTestId('pack-select').selectOption(MUSEV_PACK);
   await page.getByTestId('first-frame-mode').selectOption('generate');
+  await expect(page.getByTestId('face-image-drop')).toHaveCount(0); // no FaceID graphs in this pack
   await page.getByTestId('prompt').fill('a girl smiling, eye blinks');
   await settings(page, { width: 64, height: 64, frames: 3, 'context-frames': 4, 'context-overlap': 2, steps: 2, 'first-frame-steps': 3 });
   expect(await generateAndCount(page)).toBe(3);
@@ -38,7 +39,7 @@ test('redraw the condition image, then animate it: 1 + time_size frames', async 
   expect(await generateAndCount(page)).toBe(4);
 });
 
-test('ReferenceNet + IP-Adapter pack with its own reference and IP images', async ({ page }) => {
+test('ReferenceNet + IP-Adapter + FaceID pack with its own reference, IP and face images', async ({ page }) => {
   await openApp(page);
   await page.getByTestId('pack-select').selectOption(REFNET_PACK);
   await expect(page.getByTestId('pack-family')).toHaveText(/musev_referencenet/);
@@ -46,7 +47,10 @@ test('ReferenceNet + IP-Adapter pack with its own reference and IP images', asyn
   const other = encodePng(64, 64, (x, y) => [x * 4, 255 - y * 4, 128, 255]);
   await page.getByTestId('refer-image-input').setInputFiles({ name: 'ref.png', mimeType: 'image/png', buffer: other });
   await page.getByTestId('ip-image-input').setInputFiles({ name: 'ip.png', mimeType: 'image/png', buffer: portraitPng(80, 64) });
-  await settings(page, { frames: 4, 'context-frames': 4, 'context-overlap': 2, steps: 2 });
+  await expect(page.getByTestId('face-image-drop')).toBeVisible();
+  await page.getByTestId('face-image-input').setInputFiles({ name: 'face.png', mimeType: 'image/png', buffer: portraitPng(64, 80) });
+  await expect(page.getByTestId('face-image-drop')).toHaveAttribute('data-state', 'ready');
+  await settings(page, { frames: 4, 'context-frames': 4, 'context-overlap': 2, steps: 2, 'face-scale': 0.8 });
   expect(await generateAndCount(page)).toBe(5);
   await expect(page.getByTestId('backend')).toContainText('wasm');
 });
