@@ -1,5 +1,6 @@
 /**
- * The app's Vite config plus one extra page, e2e/harness.html (test hooks, no UI).
+ * The app's Vite config plus two extra pages: e2e/harness.html (test hooks, no UI) and
+ * e2e/bench.html (the benchmark, driven by scripts/bench.mjs).
  *
  * `e2e/run.mjs` builds with this config, so `dist/` holds the real app (index.html, unchanged)
  * and dist/e2e/harness.html next to it. The production build (`npm run build`) never contains
@@ -25,6 +26,7 @@ export default defineConfig(async (env) => {
         input: {
           main: `${root}index.html`,
           harness: `${root}e2e/harness.html`,
+          bench: `${root}e2e/bench.html`,
         },
       },
     },

@@ -170,8 +170,11 @@ export async function generateVideo(
     if (planned && k === 0) {
       onProgress({ type: 'plan', summary: planned.summary, ...planned.plan });
       onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
-      const callsPerStep = groupWindows(facts.windowLengths, planned.plan.windowsPerCall).length * (doCfg && !planned.plan.cfgTogether ? 2 : 1);
-      runPlan = { planned: planned.plan, final: planned.plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
+      const groups = groupWindows(facts.windowLengths, planned.plan.windowsPerCall);
+      const callsPerStep = groups.length * (doCfg && !planned.plan.cfgTogether ? 2 : 1);
+      // windows per call as run: a plan may allow more than the clip has
+      const plan = { ...planned.plan, windowsPerCall: Math.max(...groups.map((g) => g.length)) };
+      runPlan = { planned: plan, final: plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
     }
     const unetPlan = shrunk ?? planned?.plan;
     const t0 = performance.now();
