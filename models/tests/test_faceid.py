@@ -257,3 +257,28 @@ def test_export_tree_faceid(tiny, tmp_path):
         assert "Cast" not in ops, g
     assert "Cast" in {n.op_type for n in onnx.load(str(pack / "face_proj.onnx"), load_external_data=False).graph.node}
     run_every_graph(pack, manifest)
+
+
+def test_reference_pipeline_face_tokens():
+    """reference/pipeline.py: face tokens [face_proj(0) ; face_proj(e)] in every UNet call; scale 0 =
+    the run without a face (bit-identical), scale 1 moves the latents."""
+    from musev_export.presets import SD15_EULER, tiny_models
+    from reference.golden import BASE, ids, picture
+    from reference.pipeline import Nets, face_conditioning, image_tensor, run
+
+    m = tiny_models("musev", faceid=True)
+    nets = Nets(m.text_encoder, m.vae, m.unet, face_proj=m.face.proj)
+    e = torch.nn.functional.normalize(torch.randn(1, 512, generator=G(29)), dim=-1)
+    with torch.no_grad():
+        E = m.text_encoder(torch.tensor([ids([320, 321]), ids([400, 401])]))
+        f = face_conditioning(nets, e, 2, 0.5)
+        assert torch.equal(f.tokens[0], m.face.proj(torch.zeros(1, 512))[0]) and torch.equal(f.tokens[1], m.face.proj(e)[0])
+    req = {**BASE, "seed": 6, "frames": 3, "contextFrames": 4, "contextOverlap": 0, "steps": 2, "guidanceScale": 3.5,
+           "scheduler": SD15_EULER}
+    rgb = picture(1)
+    img = {"tensor": image_tensor(rgb), "u8": rgb}
+    plain = run(nets, req, E, image=img).latents
+    off = run(nets, {**req, "ipAdapterFaceScale": 0.0}, E, image=img, face_embed=e).latents
+    on = run(nets, req, E, image=img, face_embed=e).latents
+    assert torch.equal(plain, off)
+    assert float((on - plain).abs().mean()) > 1e-3
