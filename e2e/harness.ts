@@ -5,6 +5,8 @@ installVideoTestHooks();
 // onnxruntime-web/webgpu node-placement hook (e2e/webgpu-placement.spec.ts); a dynamic import keeps
 // ORT out of the harness's main chunk. Specs wait for window.__ortPlacement.
 void import('./ortPlacement').then((m) => m.installOrtPlacementHooks());
+// GPU-resident denoising loop vs the CPU loop on WebGPU (e2e/webgpu.spec.ts); specs wait for window.__residentLoop.
+void import('./residentLoopHook').then((m) => m.installResidentLoopHooks());
 const status = document.getElementById('status');
 if (status) status.textContent = 'ready';
 document.body.dataset.ready = 'true';

@@ -5,9 +5,18 @@
 export interface RunCounters {
   /** Bytes moved GPU → CPU by WebGPU sessions (0 on wasm). */
   bytesReadBack: number;
+  /** Of those, bytes of UNet outputs (noise_pred: every call in the CPU loop, none in the resident loop). */
+  unetBytesReadBack: number;
+  /** Of those, the latents the GPU-resident loop read back at the end of each shot. */
+  latentBytesReadBack: number;
+  /** Milliseconds waiting for reads from the GPU (getData: includes the GPU work still queued before it). */
+  readBackMs: number;
   /** Bytes read back during each denoising step of the GPU-resident loop, in order (all shots). */
   stepBytesReadBack: number[];
-  /** Milliseconds inside the UNet sessions' `run`, and how many runs. */
+  /**
+   * Milliseconds inside the UNet sessions' `run`, and how many runs. With outputs left on the GPU
+   * `run` returns once the work is queued: the GPU time then shows up in readBackMs.
+   */
   unetRunMs: number;
   unetRuns: number;
   /** Milliseconds inside the step graphs' `run` (window inputs, accumulation, Euler). */

@@ -20,7 +20,7 @@ import type { TensorF32, UnetConditioning } from '../pipeline/networks';
 import type { ResidentDenoiser, ResidentShot, ResidentShotInput } from '../pipeline/residentDenoise';
 import { appError, looksOutOfMemory } from '../rpc/errors';
 import type { Ort, OrtSession, OrtTensor } from './ortTypes';
-import { readBack, type RunCounters } from './runCounters';
+import { readLatents, type RunCounters } from './runCounters';
 import type { StepSessions } from './stepGraphs';
 import { unetConditioningFeeds } from './unetFeeds';
 import { Uploads } from './uploads';
@@ -187,7 +187,7 @@ class Shot implements ResidentShot {
   }
 
   read(): Promise<Float32Array> {
-    return readBack(this.L, this.d.counters);
+    return readLatents(this.L, this.d.counters);
   }
 
   dispose(): void {

@@ -17,13 +17,16 @@ import type { OrtSession, OrtTensor } from './ortTypes';
 export type { RunCounters };
 
 export function newRunCounters(): RunCounters {
-  return { bytesReadBack: 0, stepBytesReadBack: [], unetRunMs: 0, unetRuns: 0, stepGraphRunMs: 0, sessionsCreated: 0, sessionsRecreated: 0 };
+  return { bytesReadBack: 0, unetBytesReadBack: 0, latentBytesReadBack: 0, readBackMs: 0, stepBytesReadBack: [], unetRunMs: 0, unetRuns: 0, stepGraphRunMs: 0, sessionsCreated: 0, sessionsRecreated: 0 };
 }
 
 /** The counters a generate result reports: a copy with the per-run fields relative to `start`. */
 export function countersSince(now: RunCounters, start: RunCounters): RunCounters {
   return {
     bytesReadBack: now.bytesReadBack - start.bytesReadBack,
+    unetBytesReadBack: now.unetBytesReadBack - start.unetBytesReadBack,
+    latentBytesReadBack: now.latentBytesReadBack - start.latentBytesReadBack,
+    readBackMs: now.readBackMs - start.readBackMs,
     stepBytesReadBack: now.stepBytesReadBack.slice(start.stepBytesReadBack.length),
     unetRunMs: now.unetRunMs - start.unetRunMs,
     unetRuns: now.unetRuns - start.unetRuns,
@@ -39,10 +42,15 @@ const BYTES: Record<string, number> = { float32: 4, float16: 2, int64: 8, int32:
 
 export const tensorBytes = (t: OrtTensor) => t.size * (BYTES[t.type] ?? 4);
 
-/** getData() that counts the bytes when the tensor is on the GPU. */
-export async function readBack(t: OrtTensor, counters: RunCounters): Promise<Float32Array> {
-  if (t.location !== 'cpu') counters.bytesReadBack += tensorBytes(t);
-  return (await t.getData()) as Float32Array;
+/** getData() of the latents at the end of a resident shot, counting the bytes when they are on the GPU. */
+export async function readLatents(t: OrtTensor, counters: RunCounters): Promise<Float32Array> {
+  if (t.location === 'cpu') return t.data as Float32Array;
+  counters.bytesReadBack += tensorBytes(t);
+  counters.latentBytesReadBack += tensorBytes(t);
+  const t0 = performance.now();
+  const data = (await t.getData()) as Float32Array;
+  counters.readBackMs += performance.now() - t0;
+  return data;
 }
 
 export interface CountedOptions {
@@ -58,14 +66,25 @@ export function countedSession(first: OrtSession, o: CountedOptions): OrtSession
   let current = first;
   let broken = false;
   const c = o.counters;
+  const count = (t: OrtTensor) => {
+    c.bytesReadBack += tensorBytes(t);
+    if (o.kind === 'unet') c.unetBytesReadBack += tensorBytes(t);
+  };
   const countOutputs = (results: Record<string, OrtTensor>) => {
     if (!o.gpu) return;
     for (const t of Object.values(results)) {
       if (t.location === 'cpu') {
-        c.bytesReadBack += tensorBytes(t);
+        count(t);
       } else if (t.location === 'gpu-buffer') {
         const getData = t.getData.bind(t);
-        Object.defineProperty(t, 'getData', { value: (release?: boolean) => ((c.bytesReadBack += tensorBytes(t)), getData(release)) });
+        const timed = async (release?: boolean) => {
+          count(t);
+          const t0 = performance.now();
+          const data = await getData(release);
+          c.readBackMs += performance.now() - t0;
+          return data;
+        };
+        Object.defineProperty(t, 'getData', { value: timed });
       }
     }
   };
