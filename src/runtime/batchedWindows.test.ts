@@ -12,6 +12,7 @@ import { Mt19937 } from '../core/mt19937';
 import { planWindows } from '../core/planWindows';
 import { torchRandnSeeded } from '../core/torchRandn';
 import { denoise, type DenoiseOptions } from '../pipeline/denoise';
+import { faceConditioningFor } from '../pipeline/faceConditioning';
 import { conditioningFor } from '../pipeline/imageConditioning';
 import { pixelsFromRgba } from '../pipeline/images';
 import type { UnetConditioning } from '../pipeline/networks';
@@ -47,6 +48,9 @@ for (const id of ['tiny-musev', 'tiny-musev-referencenet']) {
         const refer = pixelsFromRgba(gradient(64, 64, 1));
         conditioning = await conditioningFor(nets, cfg, { refer, ip: pixelsFromRgba(gradient(64, 64, 2)), E, ipScale: 1 });
       }
+      // FaceID packs: face tokens of a third picture (halves split and tiled like the IP tokens).
+      const face = await faceConditioningFor(nets.face, cfg, { image: pixelsFromRgba(gradient(64, 64, 3)), scale: 1, B: 2, D }, new Map());
+      if (face) conditioning = { ...conditioning, ...face };
       const windows = planWindows({ frames: 9, contextFrames: 4, overlap: 2, schedule: 'uniform_v2' }); // 3 of 4 frames, then 3
       const run = (extra: Partial<DenoiseOptions>) => {
         const scheduler = new EulerDiscreteScheduler(cfg.scheduler);
