@@ -20,6 +20,7 @@ import type {
 import { GRAPH_IO, UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
 import { appError, looksOutOfMemory } from '../rpc/errors';
 import type { Ort, OrtSession } from './ortTypes';
+import { unetConditioningFeeds } from './unetFeeds';
 
 type Feeds = Record<string, InstanceType<Ort['Tensor']>>;
 
@@ -87,12 +88,6 @@ const f32 = (ort: Ort, t: TensorF32) => new ort.Tensor('float32', t.data, t.shap
  */
 export function ortUnet(ort: Ort, session: OrtSession, what = 'UNet'): DenoiserNet {
   const inputs = new Set(session.inputNames);
-  const conditioned = inputs.has('ip_tokens') || inputs.has('ref_mid');
-  const faced = inputs.has('face_tokens');
-  const reject = (feeds: Feeds, need: string) => {
-    for (const t of Object.values(feeds)) t.dispose();
-    return Promise.reject(new Error(`${what}: this pack's UNet needs ${need}`));
-  };
   return {
     predict(sample, timestep, context, frameIndex, conditioning) {
       const feeds: Feeds = {
@@ -101,19 +96,11 @@ export function ortUnet(ort: Ort, session: OrtSession, what = 'UNet'): DenoiserN
         encoder_hidden_states: f32(ort, context),
         frame_index: new ort.Tensor('int64', BigInt64Array.from(frameIndex, (v) => BigInt(v)), [frameIndex.length]),
       };
-      if (conditioned) {
-        const c = conditioning;
-        if (!c?.ipTokens || !c.reference) return reject(feeds, 'IP-Adapter tokens and ReferenceNet features');
-        if (inputs.has('ip_tokens')) {
-          feeds.ip_tokens = f32(ort, c.ipTokens);
-          feeds.ip_scale = new ort.Tensor('float32', Float32Array.of(c.ipScale ?? 1), [1]);
-        }
-        for (const name of UNET_REFERENCE_INPUTS) if (inputs.has(name)) feeds[name] = f32(ort, c.reference[name]);
-      }
-      if (faced) {
-        if (!conditioning?.faceTokens) return reject(feeds, 'IP-Adapter FaceID face tokens');
-        feeds.face_tokens = f32(ort, conditioning.faceTokens);
-        feeds.face_scale = new ort.Tensor('float32', Float32Array.of(conditioning.faceScale ?? 1), [1]);
+      try {
+        Object.assign(feeds, unetConditioningFeeds(ort, inputs, conditioning, (_, t) => f32(ort, t), what));
+      } catch (e) {
+        for (const t of Object.values(feeds)) t.dispose();
+        return Promise.reject(e);
       }
       return run(session, feeds, 'noise_pred', what);
     },

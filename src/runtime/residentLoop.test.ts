@@ -99,3 +99,25 @@ describe('GPU-resident loop vs the CPU loop (tiny pack, wasm EP)', () => {
     expect(maxAbsDiff(gpu.latents.data, cpu.latents.data)).toBeLessThanOrEqual(1e-5);
   }, 240_000);
 });
+
+describe('GPU-resident loop with IP-Adapter, ReferenceNet and FaceID inputs (tiny referencenet pack, wasm EP)', () => {
+  it('equals the CPU loop (conditioning tiled per call shape and uploaded once per shot)', async () => {
+    const dir = fileURLToPath(new URL('../../public/packs/tiny-musev-referencenet/', import.meta.url));
+    const src: PackSource = { label: dir, readBytes: async (p) => new Uint8Array(await readFile(dir + p)) };
+    const ref = await loadPack(ort, src, { backend: 'wasm' }, () => {});
+    try {
+      const nets: Networks = { ...ref.networks, unet: { predict: ref.networks.unet.predict.bind(ref.networks.unet), resident: residentDenoiser({ ort, steps, counters: ref.counters, unet: ref.sessions.unet }) } };
+      const r = request({ unetPlan: { windowsPerCall: 2, cfgTogether: true } });
+      const run = (n: Networks) => generateVideo(n, ref.tokenizer, ref.pipelineConfig, r, () => {}, undefined, () => ({ plan: r.unetPlan!, summary: '' }));
+      const cpu = await run(ref.networks);
+      const stepRuns = pack.counters.stepGraphRunMs; // the step sessions count into the first pack's counters
+      const gpu = await run(nets);
+      expect(pack.counters.stepGraphRunMs, 'the step graphs ran').toBeGreaterThan(stepRuns);
+      const diff = maxAbsDiff(gpu.latents.data, cpu.latents.data);
+      console.log(`resident vs CPU loop (referencenet pack, 2 windows per call): max |diff| ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await ref.release();
+    }
+  }, 240_000);
+});
