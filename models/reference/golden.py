@@ -4,7 +4,9 @@ for src/runtime/referenceParity.test.ts: the TypeScript pipeline on the real pac
 same text embeddings.
 
 Run: PYTHONPATH=models /usr/bin/python3 models/reference/golden.py [musev] [referencenet]
-     (needs python3-pil for the CLIP image steps) -> src/pipeline/__golden__/reference_<family>.json
+     (needs python3-pil for the CLIP image steps; the referencenet FaceID cases need python3-opencv
+     and node + onnxruntime-node for the pack's insightface graphs, reference/face_embedding.py)
+     -> src/pipeline/__golden__/reference_<family>.json
 Arrays are base64 little-endian (float32, or uint8 for RGBA images) with their shapes.
 """
 import base64
@@ -79,7 +81,18 @@ REFERENCENET_CASES = [
                                                           firstFrame="generate", firstFrameSteps=2, refer=2, ip=3)),
     ("first frame redrawn", dict(seed=33, frames=3, contextFrames=4, contextOverlap=0, steps=2, guidanceScale=3.5,
                                  firstFrame="redraw", firstFrameSteps=2, refer=2)),
+    # IP-Adapter FaceID on: the face embedding from the pack's face_detector / face_embedder as MuseV
+    # computes it (reference/face_embedding.py); the face image is the condition image unless `face`
+    # names a picture. picture(6) / picture(5): the stand-in detector's best face leads the next by
+    # 7e-3 / 5e-3 in score (no near tie for float32 noise to flip).
+    ("FaceID: condition image as face, refer and IP", dict(seed=13, frames=3, contextFrames=4, contextOverlap=0, steps=2,
+                                                          guidanceScale=3.5, ipAdapterFaceScale=1.0)),
+    ("FaceID: separate face image, refer + IP images, two windows", dict(seed=9, frames=5, contextFrames=4, contextOverlap=2,
+                                                                        steps=2, guidanceScale=3.5, ipAdapterScale=0.8,
+                                                                        ipAdapterFaceScale=1.0, refer=2, ip=3, face=5)),
 ]
+
+PACK = {"referencenet": os.path.join(ROOT, "public", "packs", "tiny-musev-referencenet")}
 
 
 def make(family):
@@ -88,7 +101,7 @@ def make(family):
     m = tiny_models("musev" if family == "musev" else "musev_referencenet")
     clip = {"imageSize": m.clip_vision.config["image_size"], "mean": CLIP_MEAN, "std": CLIP_STD} if m.clip_vision else None
     nets = Nets(m.text_encoder, m.vae, m.unet, referencenet=m.referencenet, image_proj=m.image_proj, clip_vision=m.clip_vision,
-                clip=clip, anivv1=family != "musev")
+                clip=clip, anivv1=family != "musev", face_proj=m.face.proj if m.face is not None else None)
     neg_ids, pos_ids = ids([320, 321, 322]), ids([400, 401, 402, 403, 404])
     neg1_ids = ids([330, 331])
     with torch.no_grad():
@@ -97,7 +110,7 @@ def make(family):
     cases = []
     for name, spec in (MUSEV_CASES if family == "musev" else REFERENCENET_CASES):
         spec = dict(spec)
-        refer_seed, ip_seed = spec.pop("refer", None), spec.pop("ip", None)
+        refer_seed, ip_seed, face_seed = spec.pop("refer", None), spec.pop("ip", None), spec.pop("face", None)
         req = {**BASE, **spec}
         if req.get("firstFrame", "image") != "image":
             req["firstFrameNegativePrompt"] = "neg1"
@@ -105,13 +118,20 @@ def make(family):
         im = lambda rgb: {"tensor": image_tensor(rgb), "u8": rgb}  # noqa: E731
         refer = im(picture(refer_seed)) if refer_seed is not None else None
         ip = im(picture(ip_seed)) if ip_seed is not None else None
+        face_img = picture(face_seed) if face_seed is not None else img  # MuseV: the condition image by default
+        e = None
+        if req.get("ipAdapterFaceScale"):
+            from reference.face_embedding import analyse  # needs cv2 (golden generation only)
+
+            assert req.get("firstFrame", "image") == "image", "a redrawn first frame would replace the face image"
+            e = torch.from_numpy(analyse(face_img, PACK[family])["normed"].astype(np.float32)).reshape(1, -1)
         out = run(nets, {**req, "scheduler": SD15_EULER}, E, E1 if req.get("firstFrame", "image") != "image" else None,
-                  image=im(img) if img is not None else None, refer=refer, ip=ip)
+                  image=im(img) if img is not None else None, refer=refer, ip=ip, face_embed=e)
         case = {"name": name, "request": req, "latents": f32(out.latents), "cond0": f32(out.cond0)}
         # How far the reference's own result moves when every network output changes by float32 noise
         # (2e-6 relative): tiny random-weight UNets fed latents of ~100 are chaotic.
         again = run(nets, {**req, "scheduler": SD15_EULER}, E, E1 if req.get("firstFrame", "image") != "image" else None,
-                    image=im(img) if img is not None else None, refer=refer, ip=ip, jitter=Jitter(2e-6))
+                    image=im(img) if img is not None else None, refer=refer, ip=ip, jitter=Jitter(2e-6), face_embed=e)
         case["sensitivity"] = float((again.latents - out.latents).abs().max())
         if img is not None:
             case["image"] = rgba(img)
@@ -119,6 +139,13 @@ def make(family):
             case["referImage"] = rgba(refer["u8"])
         if ip is not None:
             case["ipAdapterImage"] = rgba(ip["u8"])
+        if face_seed is not None:
+            case["faceImage"] = rgba(face_img)
+        if e is not None:
+            case["faceEmbedding"] = f32(e)  # (1, 512), L2-normed, of the face image
+            off = run(nets, {**req, "scheduler": SD15_EULER, "ipAdapterFaceScale": 0.0}, E, None, image=im(img), refer=refer, ip=ip,
+                      face_embed=e)
+            print(f"  face on vs off: max |latents diff| {float((out.latents - off.latents).abs().max()):.2e}")
         cases.append(case)
         print(f"{family}: {name}: latents {tuple(out.latents.shape)}, sensitivity {case.get('sensitivity', 0):.2e}")
     path = OUT.format(family)

@@ -4,7 +4,10 @@
  * same seed, same token ids, same weights → the final latents of every shot agree within 1e-3.
  * Covers one window, overlapping windows with a guidance schedule, the closed-loop 'uniform'
  * schedule with random noise, n_batch chaining (the Euler step's RNG draws included), first-frame
- * generation and redraw, and the referencenet family (IP-Adapter tokens, ReferenceNet features).
+ * generation and redraw, and the referencenet family (IP-Adapter tokens, ReferenceNet features) with
+ * IP-Adapter FaceID on: the reference's face embedding is MuseV's (insightface steps in numpy / OpenCV
+ * around the pack's face_detector / face_embedder, models/reference/face_embedding.py), and the TS
+ * face analysis must give the same embedding within 1e-4.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipTokenizer } from '../core/clipTokenizer';
+import { faceEmbedding } from '../pipeline/faceConditioning';
 import { generateVideo } from '../pipeline/generateVideo';
+import { pixelsFromRgba } from '../pipeline/images';
 import type { GenerateRequest, RgbaImage } from '../rpc/generatorApi';
 import { loadPack, type LoadedPack } from './loadPack';
 import type { PackSource } from './packSource';
@@ -29,6 +34,9 @@ interface Case {
   image?: Img;
   referImage?: Img;
   ipAdapterImage?: Img;
+  /** FaceID cases: the face image when it is not the condition image, and its L2-normed embedding (1, 512). */
+  faceImage?: Img;
+  faceEmbedding?: F32;
 }
 interface Golden { family: string; texts: Record<string, number[]>; E: F32; E1: F32; cases: Case[] }
 
@@ -85,13 +93,26 @@ for (const [family, packId] of suites) {
 
     const packHas = (graph: string) => ready && graph in (JSON.parse(readFileSync(packDir + 'manifest.json', 'utf8')) as { graphs: object }).graphs;
     for (const c of golden?.cases ?? []) {
+      if (c.faceEmbedding) {
+        it(`${c.name}: the TS face analysis gives the reference's face embedding`, async () => {
+          expect(pack.networks.face).toBeDefined();
+          const img = pixelsFromRgba(rgba(c.faceImage ?? c.image)!);
+          const e = await faceEmbedding(pack.networks.face!, pack.pipelineConfig.faceAnalysis!, img);
+          const diff = maxAbsDiff(e, floats(c.faceEmbedding!));
+          console.log(`${packId}: ${c.name}: max |face embedding − reference| = ${diff.toExponential(2)}`);
+          expect(diff).toBeLessThan(1e-4);
+        }, 120_000);
+      }
       const needsSpatial = (c.request.firstFrame ?? 'image') !== 'image';
       it.skipIf(needsSpatial && !packHas('unet_spatial'))(c.name, async () => {
-        const req: GenerateRequest = { ...c.request, image: rgba(c.image), referImage: rgba(c.referImage), ipAdapterImage: rgba(c.ipAdapterImage) };
-        // FaceID packs: the reference runs without a face embedding (insightface is not in Python here),
-        // while the app, as MuseV, takes the condition image as the face image. Scale 0 switches the
-        // face branch off exactly (attn + 0·face attn), which is the reference's run.
-        if ('face_detector' in pack.manifest.graphs) req.ipAdapterFaceScale = c.request.ipAdapterFaceScale ?? 0;
+        const req: GenerateRequest = {
+          ...c.request, image: rgba(c.image), referImage: rgba(c.referImage), ipAdapterImage: rgba(c.ipAdapterImage), faceImage: rgba(c.faceImage),
+        };
+        // FaceID packs: cases without a face embedding ran the reference without a face, while the app,
+        // as MuseV, takes the condition image as the face image. Scale 0 switches the face branch off
+        // exactly (attn + 0·face attn), which is the reference's run. Cases with one set their scale.
+        if ('face_detector' in pack.manifest.graphs) req.ipAdapterFaceScale = c.faceEmbedding ? c.request.ipAdapterFaceScale : 0;
+        else expect(c.faceEmbedding).toBeUndefined();
         const out = await generateVideo(pack.networks, tokenizerFor(golden!), pack.pipelineConfig, req, () => {});
         expect(out.latents.shape).toEqual(c.latents.shape);
         const ref = floats(c.latents);
