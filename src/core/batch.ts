@@ -8,6 +8,12 @@
  *   concatBatch([x, x])          → same as tileBatch(x, [2, 3], 2)
  */
 
+/** A row-major tensor with its shape (the pipeline's TensorF32 has this shape). */
+export interface BatchTensor {
+  data: Float32Array;
+  shape: number[];
+}
+
 /** Elements per batch item. */
 export function itemSize(shape: readonly number[]): number {
   return shape.slice(1).reduce((a, b) => a * b, 1);
@@ -37,4 +43,14 @@ export function concatBatch(parts: readonly Float32Array[]): Float32Array<ArrayB
     at += p.length;
   }
   return out;
+}
+
+/**
+ * Items [from, from + count) of a batch tensor, tiled k times: the layout of k windows stacked in
+ * one UNet call (src/pipeline/unetBatch.ts). The input itself when it already is that (k = 1, all items).
+ */
+export function tileHalves(t: BatchTensor, from: number, count: number, k: number): BatchTensor {
+  if (k === 1 && count === t.shape[0]) return t;
+  const part = count === t.shape[0] ? t.data : sliceBatch(t.data, t.shape, from, count);
+  return { data: k === 1 ? part : tileBatch(part, [count, ...t.shape.slice(1)], k), shape: [count * k, ...t.shape.slice(1)] };
 }

@@ -11,7 +11,7 @@
  *   apart:    for each half j, sample (k, 4, T, h, w) = half j of every window, context and
  *             conditioning = their half j tiled k times; the outputs are put back as [u; c].
  */
-import { concatBatch, sliceBatch, tileBatch } from '../core/batch';
+import { concatBatch, sliceBatch, tileHalves } from '../core/batch';
 import type { DenoiserNet, TensorF32, UnetConditioning } from './networks';
 
 export interface UnetCallShape {
@@ -31,13 +31,6 @@ function mapTensors<T>(value: T, f: (t: TensorF32) => TensorF32): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapTensors(v, f)])) as T;
   }
   return value;
-}
-
-/** Items [from, from + count) of a batch-B tensor, tiled k times. */
-function halvesTiled(t: TensorF32, from: number, count: number, k: number): TensorF32 {
-  if (k === 1 && count === t.shape[0]) return t;
-  const part = count === t.shape[0] ? t.data : sliceBatch(t.data, t.shape, from, count);
-  return { data: tileBatch(part, [count, ...t.shape.slice(1)], k), shape: [count * k, ...t.shape.slice(1)] };
 }
 
 /**
@@ -62,9 +55,9 @@ export async function predictWindows(
     const eps = await unet.predict(
       { data: concatBatch(parts), shape: [count * k, ...item] },
       timestep,
-      halvesTiled(context, from, count, k),
+      tileHalves(context, from, count, k),
       frameIndex,
-      conditioning && mapTensors(conditioning, (t) => halvesTiled(t, from, count, k)),
+      conditioning && mapTensors(conditioning, (t) => tileHalves(t, from, count, k)),
     );
     return samples.map((_, w) => sliceBatch(eps.data, eps.shape, w * count, count));
   };

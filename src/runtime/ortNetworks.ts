@@ -18,21 +18,26 @@ import type {
   VaeEncoderNet,
 } from '../pipeline/networks';
 import { GRAPH_IO, UNET_REFERENCE_INPUTS } from '../packs/validateManifest';
-import { appError, looksOutOfMemory } from '../rpc/errors';
+import { appError, looksOutOfMemory, type AppErrorException } from '../rpc/errors';
 import type { Ort, OrtSession } from './ortTypes';
 import { unetConditioningFeeds } from './unetFeeds';
 
 type Feeds = Record<string, InstanceType<Ort['Tensor']>>;
+
+/** What a failed `session.run` of `what` becomes: 'out-of-memory' (the loop retries smaller) or 'inference-failed'. */
+export function runError(e: unknown, what: string): AppErrorException {
+  if (looksOutOfMemory(String(e))) {
+    return appError('out-of-memory', `The GPU ran out of memory in the ${what}. Lower the width/height or the context frames.`, String(e));
+  }
+  return appError('inference-failed', `The ${what} failed while running. Try a smaller size or fewer context frames, or reload the page.`, String(e));
+}
 
 async function runAll(session: OrtSession, feeds: Feeds, outputs: readonly string[], what: string): Promise<Record<string, TensorF32>> {
   let results;
   try {
     results = await session.run(feeds);
   } catch (e) {
-    if (looksOutOfMemory(String(e))) {
-      throw appError('out-of-memory', `The GPU ran out of memory in the ${what}. Lower the width/height or the context frames.`, String(e));
-    }
-    throw appError('inference-failed', `The ${what} failed while running. Try a smaller size or fewer context frames, or reload the page.`, String(e));
+    throw runError(e, what);
   } finally {
     for (const t of Object.values(feeds)) t.dispose();
   }

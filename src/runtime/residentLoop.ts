@@ -14,11 +14,11 @@
  * tiled per call shape, S, count, the half masks and the zero accumulator. Scalars and int64 index
  * inputs go as small CPU tensors. Every intermediate output is disposed as soon as it is used.
  */
-import { sliceBatch, tileBatch } from '../core/batch';
+import { tileHalves } from '../core/batch';
 import { groupWindows } from '../core/memoryPlan';
 import type { TensorF32, UnetConditioning } from '../pipeline/networks';
 import type { ResidentDenoiser, ResidentShot, ResidentShotInput } from '../pipeline/residentDenoise';
-import { appError, looksOutOfMemory } from '../rpc/errors';
+import { runError } from './ortNetworks';
 import type { Ort, OrtSession, OrtTensor } from './ortTypes';
 import { readLatents, type RunCounters } from './runCounters';
 import type { StepSessions } from './stepGraphs';
@@ -37,12 +37,6 @@ export interface ResidentDeps {
 
 const f = Math.fround;
 type Feeds = Record<string, OrtTensor>;
-
-/** Items [from, from + count) of a batch tensor, tiled k times (unetBatch.ts's layout). */
-function halvesTiled(t: TensorF32, from: number, count: number, k: number): TensorF32 {
-  const part = count === t.shape[0] ? t.data : sliceBatch(t.data, t.shape, from, count);
-  return { data: k === 1 ? part : tileBatch(part, [count, ...t.shape.slice(1)], k), shape: [count * k, ...t.shape.slice(1)] };
-}
 
 /** S (k·T, N) for the windows of one call, and count (N) over all windows. */
 export function selectMatrix(windows: number[][], N: number, nv: number): Float32Array {
@@ -68,10 +62,7 @@ async function runOne(session: OrtSession, feeds: Feeds, output: string, what: s
   try {
     results = await session.run(feeds);
   } catch (e) {
-    if (looksOutOfMemory(String(e))) {
-      throw appError('out-of-memory', `The GPU ran out of memory in the ${what}. Lower the width/height or the context frames.`, String(e));
-    }
-    throw appError('inference-failed', `The ${what} failed while running. Try a smaller size or fewer context frames, or reload the page.`, String(e));
+    throw runError(e, what);
   }
   for (const [name, t] of Object.entries(results)) if (name !== output) t.dispose();
   return results[output];
@@ -157,11 +148,11 @@ class Shot implements ResidentShot {
     const feeds: Feeds = {
       sample,
       timestep: new ort.Tensor('float32', Float32Array.of(this.x.timesteps[i]), [1]),
-      encoder_hidden_states: this.up.tensor(`E|${key}`, () => halvesTiled(this.x.E, from, count, k)),
+      encoder_hidden_states: this.up.tensor(`E|${key}`, () => tileHalves(this.x.E, from, count, k)),
       frame_index: new ort.Tensor('int64', BigInt64Array.from(frameIndex, (v) => BigInt(v)), [frameIndex.length]),
     };
     const what = this.d.what ?? 'UNet';
-    const tiled = (name: string, t: TensorF32) => this.up.tensor(`${name}|${key}`, () => halvesTiled(t, from, count, k));
+    const tiled = (name: string, t: TensorF32) => this.up.tensor(`${name}|${key}`, () => tileHalves(t, from, count, k));
     Object.assign(feeds, unetConditioningFeeds(ort, new Set(this.d.unet.inputNames), this.x.conditioning as UnetConditioning | undefined, tiled, what));
     return runOne(this.d.unet, feeds, 'noise_pred', what);
   }
