@@ -1,20 +1,10 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../store';
+import { downloadText } from './download';
 import { isBusy } from '../store/progress';
 import { GalleryItem, type GalleryItemActions } from './GalleryItem';
 import './gallery.css';
-
-function downloadText(text: string, fileName: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /**
  * Every finished video, kept in the browser (OPFS) across reloads: play, download, generate again

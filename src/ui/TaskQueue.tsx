@@ -1,23 +1,12 @@
 import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../store';
+import { downloadText } from './download';
 import { isBusy } from '../store/progress';
 import { TaskItem } from './TaskItem';
 import './taskQueue.css';
 
 const isTaskFile = (f: File) => /\.ya?ml$/i.test(f.name);
-
-/** Save text as a file through a temporary link. */
-function download(text: string, fileName: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /**
  * MuseV task files (configs/tasks format): import a .yaml, provide the images its tasks name, run
@@ -60,7 +49,7 @@ export function TaskQueue() {
   const onExport = () => {
     const { yaml, warnings, fileName } = actions.exportTask();
     setExportWarnings(warnings);
-    download(yaml, fileName);
+    downloadText(yaml, fileName);
   };
 
   const runnable = queue.items.some((it) => it.status === 'queued' || it.status === 'failed' || it.status === 'cancelled');
