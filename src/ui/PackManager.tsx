@@ -50,8 +50,10 @@ export function PackManager() {
   useEffect(() => {
     void refreshPacks();
   }, [refreshPacks]);
+  // Bundled and user-added packs are read at once; the MuseV family entries point at a model host,
+  // which is contacted only when the user asks (their row's "Check size"), never just by opening the app.
   useEffect(() => {
-    for (const e of entries) if (e.manifestUrl && !e.stored) void inspectPack(e.manifestUrl);
+    for (const e of entries) if (e.manifestUrl && !e.stored && e.kind !== 'family') void inspectPack(e.manifestUrl);
   }, [entries, inspectPack]);
 
   return (

@@ -37,6 +37,7 @@ export function PackRow({ entry, freeBytes }: { entry: ManagerEntry; freeBytes: 
   const error = useApp((s) => s.packErrors[entry.key] ?? null);
   const chosen = useApp((s) => entry.stored !== null && s.packPath === `opfs:${entry.stored.id}`);
   const downloadPack = useApp((s) => s.downloadPack);
+  const inspectPack = useApp((s) => s.inspectPack);
   const cancelPackTask = useApp((s) => s.cancelPackTask);
   const removePack = useApp((s) => s.removePack);
   const choosePack = useApp((s) => s.choosePack);
@@ -91,6 +92,11 @@ export function PackRow({ entry, freeBytes }: { entry: ManagerEntry; freeBytes: 
               {status === 'partial' ? 'Resume' : status === 'corrupt' ? 'Re-download' : 'Download'}
             </button>
           )
+        )}
+        {download && !facts && !stored && !task && (
+          <button type="button" data-testid="pack-inspect" onClick={() => void inspectPack(download)}>
+            Check size
+          </button>
         )}
         {stored?.status === 'ready' && !task && (
           <button type="button" data-testid="pack-use" disabled={chosen} onClick={() => void choosePack(`opfs:${stored.id}`)}>
