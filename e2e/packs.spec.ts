@@ -74,12 +74,18 @@ async function recordProgress(page: Page) {
 test('download the tiny pack from the model host into OPFS with progress, verified; then generate from OPFS only', async ({ page }) => {
   server.options = { throttle: { file: 'tiny-musev/unet.onnx.data', bytesPerSec: 20e6 } };
   await server.start();
+  const hubRequests: string[] = [];
+  page.on('request', (req) => req.url().includes('huggingface.co') && hubRequests.push(req.url()));
   await openApp(page);
   await addPackUrl(page, MANIFEST_URL);
   const r = row(page, MANIFEST_URL);
   await expect(r.getByTestId('pack-facts')).toContainText('29.7 MB'); // file bytes, manifest.json not counted
   await expect(r.getByTestId('pack-facts')).toContainText('no special GPU features');
-  await expect(row(page, 'https://huggingface.co/musev-web/musev-web-packs-PLACEHOLDER/resolve/main/musev-fp16/manifest.json').getByTestId('pack-facts')).toContainText('shader-f16');
+  const family = row(page, 'https://huggingface.co/musev-web/musev-web-packs-PLACEHOLDER/resolve/main/musev-fp16/manifest.json');
+  await expect(family.getByTestId('pack-facts')).toContainText('shader-f16');
+  // the model host is contacted only when asked
+  expect(hubRequests).toEqual([]);
+  await expect(family.getByTestId('pack-inspect')).toBeVisible();
   await expect(r).toHaveAttribute('data-status', 'not-downloaded');
 
   const progress = await recordProgress(page);
