@@ -45,7 +45,7 @@ function runSection(run) {
     `Stages of the planned run (ms): ${Object.entries(s.planned?.stagesMs ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ')}.`,
     '',
     `- batched vs one window per call: ${ratio(s['one-window']?.msPerStep, s.batched?.msPerStep)} faster per step`,
-    `- memory plan: ${planned?.summary ?? 'n/a'}; estimated peak ${gib(planned?.estimate?.peakBytes)} vs budget ${gib(planned?.estimate?.budgetBytes)}`,
+    `- memory plan: ${planned?.summary ?? 'n/a'}`,
     `- GPU-resident vs read-back each step: ${s['read-back'] ? `${ratio(s['read-back'].msPerStep, s.planned?.msPerStep)} faster per step; bytes read back per step ${perStep(s.planned)} vs ${perStep(s['read-back'])}` : 'n/a (WebGPU only)'}`,
     `- share of denoising time inside onnxruntime (planned run): ${ortShare(s.planned)}`,
     '',
