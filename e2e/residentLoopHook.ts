@@ -106,7 +106,7 @@ async function compare(c: LoopCase): Promise<ResidentLoopReport> {
     for (let k = 0; k < a.latents.length; k++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a.latents[k] - b.latents[k]));
     return {
       backend: probe.info.backend,
-      adapter: probe.info.adapter?.description || probe.info.adapter?.vendor,
+      adapter: probe.info.gpu?.description || probe.info.gpu?.vendor,
       residentAvailable: Boolean(u.resident),
       latentValues: a.latents.length,
       maxAbsDiff,

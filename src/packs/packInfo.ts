@@ -6,26 +6,26 @@ import type { PackFacts } from '../rpc/packsApi';
 export { formatBytes } from '../core/formatBytes';
 import { graphFiles as filesOf, type FileRef, type PackManifest } from './manifest';
 
-/**
- * Every file of the pack once (graphs, their external data, tokenizer), in manifest order.
- * Graphs can share a file (`unet_spatial` uses `unet.onnx.data`): it is listed once. A split graph
- * lists each part's .onnx and data files.
- */
-export function packFiles(m: PackManifest): FileRef[] {
+/** Each file once, first occurrence first, as a plain FileRef. */
+function uniqueFiles(refs: Iterable<FileRef>): FileRef[] {
   const out = new Map<string, FileRef>();
-  const add = (ref: FileRef) => {
-    if (!out.has(ref.file)) out.set(ref.file, { file: ref.file, bytes: ref.bytes, sha256: ref.sha256 });
-  };
-  for (const graph of Object.values(m.graphs)) {
-    if (!graph) continue;
-    for (const f of filesOf(graph)) {
-      add(f);
-      f.externalData.forEach(add);
-    }
-  }
-  add(m.tokenizer.vocab);
-  add(m.tokenizer.merges);
+  for (const ref of refs) if (!out.has(ref.file)) out.set(ref.file, { file: ref.file, bytes: ref.bytes, sha256: ref.sha256 });
   return [...out.values()];
+}
+
+/**
+ * The graphs' files once (.onnx and external data), in manifest order. Graphs can share a file
+ * (`unet_spatial` uses `unet.onnx.data`): it is listed once. A split graph lists each part's files.
+ */
+function graphFileRefs(m: PackManifest): FileRef[] {
+  return uniqueFiles(
+    Object.values(m.graphs).flatMap((graph) => (graph ? filesOf(graph).flatMap((f) => [f, ...f.externalData]) : [])),
+  );
+}
+
+/** Every file of the pack once (graphs, their external data, tokenizer), in manifest order. */
+export function packFiles(m: PackManifest): FileRef[] {
+  return uniqueFiles([...graphFileRefs(m), m.tokenizer.vocab, m.tokenizer.merges]);
 }
 
 /** Download size: the sum of the bytes of every file (manifest.json itself not counted). */
@@ -50,16 +50,7 @@ export const MIN_WORKSPACE_BYTES = 256 * MIB;
  * many context frames need more (web-platform-notes: attention scores).
  */
 export function estimateGpuMemory(m: PackManifest): { weightsBytes: number; workspaceBytes: number; totalBytes: number } {
-  const graphFiles = new Set<string>();
-  let weightsBytes = 0;
-  for (const graph of Object.values(m.graphs)) {
-    if (!graph) continue;
-    for (const ref of filesOf(graph).flatMap((f) => [f, ...f.externalData])) {
-      if (graphFiles.has(ref.file)) continue;
-      graphFiles.add(ref.file);
-      weightsBytes += ref.bytes;
-    }
-  }
+  const weightsBytes = graphFileRefs(m).reduce((sum, f) => sum + f.bytes, 0);
   const workspaceBytes = Math.max(MIN_WORKSPACE_BYTES, Math.ceil(weightsBytes / 4));
   return { weightsBytes, workspaceBytes, totalBytes: weightsBytes + workspaceBytes };
 }

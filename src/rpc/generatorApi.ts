@@ -9,7 +9,6 @@ export interface BackendInfo {
   backend: Backend;
   /** Why WebGPU was not used, when it was not. */
   reason?: string;
-  adapter?: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
   shaderF16: boolean;
   /** The adapter's limits and features (whenever an adapter was found, even if WebGPU is not used). */
   gpu?: import('./gpuCapabilities').GpuCapabilities;

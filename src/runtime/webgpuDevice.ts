@@ -25,8 +25,6 @@ export async function probeWebGpu(gpu: GPU | undefined = (globalThis.navigator a
   if (!adapter) return { info: { backend: 'wasm', reason: 'No WebGPU adapter is available (GPU blocked or disabled).', shaderF16: false } };
   const caps = adapterCapabilities(adapter);
   const shaderF16 = caps.features.shaderF16;
-  const { vendor, architecture, description, isFallbackAdapter } = caps;
-  const adapterInfo = { vendor, architecture, description, isFallbackAdapter };
   try {
     const device = await adapter.requestDevice({
       requiredFeatures: shaderF16 ? ['shader-f16'] : [],
@@ -40,8 +38,8 @@ export async function probeWebGpu(gpu: GPU | undefined = (globalThis.navigator a
         maxComputeWorkgroupSizeZ: adapter.limits.maxComputeWorkgroupSizeZ,
       },
     });
-    return { info: { backend: 'webgpu', adapter: adapterInfo, shaderF16, gpu: caps }, device };
+    return { info: { backend: 'webgpu', shaderF16, gpu: caps }, device };
   } catch (e) {
-    return { info: { backend: 'wasm', reason: `Could not create a WebGPU device: ${String(e)}`, adapter: adapterInfo, shaderF16, gpu: caps }, device: undefined };
+    return { info: { backend: 'wasm', reason: `Could not create a WebGPU device: ${String(e)}`, shaderF16, gpu: caps }, device: undefined };
   }
 }

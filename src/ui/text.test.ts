@@ -10,8 +10,11 @@ describe('backendLabel', () => {
     );
   });
   it("shows the worker's backend with adapter details", () => {
-    const adapter = { vendor: 'nvidia', architecture: 'hopper', description: '', isFallbackAdapter: false };
-    expect(backendLabel({ backend: 'webgpu', adapter, shaderF16: true }, { backend: 'wasm' })).toBe('WebGPU · nvidia hopper · f16');
+    const gpu = {
+      vendor: 'nvidia', architecture: 'hopper', description: '', isFallbackAdapter: false,
+      limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 }, features: { shaderF16: true, subgroups: true, timestampQuery: true },
+    };
+    expect(backendLabel({ backend: 'webgpu', gpu, shaderF16: true }, { backend: 'wasm' })).toBe('WebGPU · nvidia hopper · f16');
     expect(backendLabel({ backend: 'wasm', reason: 'no adapter', shaderF16: false }, { backend: 'webgpu' })).toBe(
       'wasm · WebGPU not used: no adapter',
     );

@@ -11,7 +11,7 @@ export function backendLabel(actual: BackendInfo | null, probe: BackendProbe | n
   if (!info) return 'Checking backend…';
   const guess = actual ? '' : ' (expected)';
   if (info.backend === 'webgpu') {
-    const a = actual?.adapter;
+    const a = actual?.gpu;
     const gpu = a ? [a.vendor, a.architecture].filter(Boolean).join(' ') || a.description : '';
     const parts = [`WebGPU${guess}`];
     if (gpu) parts.push(gpu);
