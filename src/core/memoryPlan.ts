@@ -211,6 +211,12 @@ export interface UnetPlan {
   cfgTogether: boolean;
 }
 
+/** "3 windows per UNet call (2 calls per step), guidance halves together" (calls only when given). */
+export function describeUnetPlan(p: UnetPlan, callsPerStep?: number): string {
+  const calls = callsPerStep === undefined ? '' : ` (${callsPerStep} call${callsPerStep > 1 ? 's' : ''} per step)`;
+  return `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call${calls}, guidance halves ${p.cfgTogether ? 'together' : 'apart'}`;
+}
+
 /**
  * The next smaller plan after running out of memory: half the windows per call (rounded down),
  * then, at one window, the CFG halves apart; undefined when one window with halves apart already

@@ -72,6 +72,8 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   const steps = o.scheduler.timesteps.length;
   if (o.guidance.length < steps) throw new Error(`denoise: ${o.guidance.length} guidance values for ${steps} steps`);
   let plan = o.unetPlan ?? { windowsPerCall: 1, cfgTogether: true };
+  // C repeated for the B halves, prepended to every window (CPU loop), once per shot
+  const condB = o.cond ? repeatBatch(o.cond.data, o.cond.shape, B) : undefined;
   let L = o.latents;
   // On the device (residentDenoise.ts) when the UNet offers it: L stays there until the shot ends.
   const shot = await o.unet.resident?.start({
@@ -85,7 +87,7 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
         if (shot) {
           await shot.step(i, plan, (k) => o.onWindow?.(i, k), () => checkAbort(o.signal));
         } else {
-          const acc = await noisePrediction(o, i, L, plan);
+          const acc = await noisePrediction(o, i, L, plan, condB);
           const eps = o.doCfg ? applyCfg(acc, [B, c4, N, h, w], o.guidance[i]) : acc;
           L = o.scheduler.step(eps, i, L);
         }
@@ -107,11 +109,10 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
 }
 
 /** eps averaged over the windows for step i (before CFG), shape (B, 4, N, h, w). */
-async function noisePrediction(o: DenoiseOptions, i: number, L: Float32Array, plan: UnetPlan): Promise<Float32Array> {
+async function noisePrediction(o: DenoiseOptions, i: number, L: Float32Array, plan: UnetPlan, condB: Float32Array | undefined): Promise<Float32Array> {
   const [, c4, N, h, w] = o.shape;
   const B = o.doCfg ? 2 : 1;
   const nv = o.cond ? 1 : 0;
-  const condB = o.cond ? repeatBatch(o.cond.data, o.cond.shape, B) : undefined;
   const accShape = [B, c4, N, h, w];
   const acc = new Float32Array(B * c4 * N * h * w);
   const count = new Float32Array(N);

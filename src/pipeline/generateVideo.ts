@@ -32,7 +32,7 @@
  */
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
-import { groupWindows, type PlanInput, type UnetPlan } from '../core/memoryPlan';
+import { describeUnetPlan, groupWindows, type PlanInput, type UnetPlan } from '../core/memoryPlan';
 import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
@@ -73,8 +73,6 @@ export type UnetCallFacts = Pick<PlanInput, 'latentHeight' | 'latentWidth' | 'wi
 /** Chooses windows per UNet call and CFG halves together/apart; `summary` is logged with the run. */
 export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string; estimate?: PlanEstimate };
 
-const describePlan = (p: UnetPlan) =>
-  `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call, guidance halves ${p.cfgTogether ? 'together' : 'apart'}`;
 
 export async function generateVideo(
   nets: Networks,
@@ -183,7 +181,7 @@ export async function generateVideo(
       onPlanShrunk: (step, plan) => {
         shrunk = plan;
         if (runPlan) runPlan.final = plan;
-        const message = `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describePlan(plan)}.`;
+        const message = `The GPU ran out of memory at step ${step + 1}; retrying that step with ${describeUnetPlan(plan)}.`;
         onProgress({ type: 'plan', summary: message, ...plan, shrunk: true });
         onProgress({ type: 'log', level: 'warn', message });
       },

@@ -15,6 +15,7 @@ import type { Ort } from './ortTypes';
 import type { PackSource } from './packSource';
 import type { WebGpuProbe } from './webgpuDevice';
 import { unetPlannerFor } from './unetPlanner';
+import { describeUnetPlan } from '../core/memoryPlan';
 import { countersSince, snapshotCounters } from './runCounters';
 import type { StepGraphBytes } from './stepGraphs';
 import type { Networks } from '../pipeline/networks';
@@ -117,7 +118,7 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         const before = snapshotCounters(pack.counters);
         try {
           const planner = request.unetPlan
-            ? () => ({ plan: request.unetPlan!, summary: `${request.unetPlan!.windowsPerCall} window(s) per UNet call, guidance halves ${request.unetPlan!.cfgTogether ? 'together' : 'apart'} (fixed by the request)` })
+            ? () => ({ plan: request.unetPlan!, summary: `${describeUnetPlan(request.unetPlan!)} (fixed by the request)` })
             : unetPlannerFor(pack.manifest, backend, request.memoryBudgetBytes);
           const out = await generateVideo(withoutResident(pack.networks, request.residentLoop === false), pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner);
           return {

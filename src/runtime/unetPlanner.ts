@@ -3,7 +3,7 @@
  * layout) and the backend (the adapter's limits on WebGPU; wasm32's 4 GiB address space on wasm).
  * The plan and its estimate are logged with every run (generateVideo's 'Memory plan' log event).
  */
-import { defaultBudgetBytes, planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
+import { defaultBudgetBytes, describeUnetPlan, planMemory, type PlanInput, type UnetFacts, type VaeFacts } from '../core/memoryPlan';
 import type { PackManifest } from '../packs/manifest';
 import { estimateGpuMemory } from '../packs/packInfo';
 import type { UnetCallFacts, UnetPlanner } from '../pipeline/generateVideo';
@@ -32,10 +32,8 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
   };
   return (facts) => {
     const p = planMemory({ ...base, ...facts });
-    const calls = p.calls.length;
     const summary =
-      `${p.windowsPerCall} window${p.windowsPerCall > 1 ? 's' : ''} per UNet call (${calls} call${calls > 1 ? 's' : ''} per step), ` +
-      `guidance halves ${p.cfgTogether ? 'together' : 'apart'}; estimated peak ${formatBinaryBytes(p.peak)} of a ${formatBinaryBytes(budget)} budget, ` +
+      `${describeUnetPlan(p, p.calls.length)}; estimated peak ${formatBinaryBytes(p.peak)} of a ${formatBinaryBytes(budget)} budget, ` +
       `largest tensor ${formatBinaryBytes(p.largestTensor)} (limit ${formatBinaryBytes(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize))}) ` +
       `on ${onGpu ? 'WebGPU' : 'wasm'}` +
       (p.fits ? '' : `. ${p.advice}`);
