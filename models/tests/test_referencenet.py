@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 
 import numpy as np
 import onnx
@@ -26,6 +25,7 @@ from musev_export.shapes import FrameInfo
 from musev_export.spatial import SpatialSurgeryError, derive_unet_spatial
 from musev_export.unet3d.layers import TemporalConvLayer, sinusoidal_embedding
 from musev_export.unet3d.transformers import TransformerTemporalModel
+from naive_attention import naive_attention
 from onnx_runner import run_onnx
 
 TOL = 1e-4
@@ -208,17 +208,6 @@ def test_refer_sites_read_musev_features(tiny_ref):
     assert torch.equal(seen2["down_blocks.2.refer_emb_attns.2"][2], seen["down_blocks.2.refer_emb_attns.2"][2])
     assert not torch.allclose(seen2["down_blocks.3.refer_emb_attns.0"][2], seen["down_blocks.3.refer_emb_attns.0"][2])
     assert float((changed - out).abs().mean()) > 1e-4
-
-
-def naive_attention(q, k, v, heads):
-    n, lq, c = q.shape
-    d = c // heads
-    outs = []
-    for h in range(heads):
-        sl = slice(h * d, (h + 1) * d)
-        w = torch.softmax(q[..., sl] @ k[..., sl].transpose(1, 2) / math.sqrt(d), dim=-1)
-        outs.append(w @ v[..., sl])
-    return torch.cat(outs, dim=-1)
 
 
 def test_refer_emb_attention_equals_musev_formulation():

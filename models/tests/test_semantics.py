@@ -20,23 +20,13 @@ from musev_export.text_encoder import CLIPTextModel, tiny_text_config
 from musev_export.unet3d import UNet3DConditionModel
 from musev_export.unet3d.layers import TemporalConvLayer, sinusoidal_embedding
 from musev_export.unet3d.transformers import TransformerTemporalModel
+from naive_attention import naive_attention
 
 G = lambda s: torch.Generator().manual_seed(s)  # noqa: E731
 
 
 def fi_for(b, t):
     return FrameInfo.from_sample(torch.zeros(b, 1, t, 1, 1))
-
-
-def naive_attention(q, k, v, heads):
-    n, lq, c = q.shape
-    d = c // heads
-    outs = []
-    for h in range(heads):
-        sl = slice(h * d, (h + 1) * d)
-        w = torch.softmax(q[..., sl] @ k[..., sl].transpose(1, 2) / math.sqrt(d), dim=-1)
-        outs.append(w @ v[..., sl])
-    return torch.cat(outs, dim=-1)
 
 
 def test_temporal_conv_equals_conv3d():
