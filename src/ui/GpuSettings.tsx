@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useMemo } from 'react';
 import { useApp } from '../store';
 import { GpuCapabilitiesView } from './GpuCapabilitiesView';
 import { NumberField } from './NumberField';
@@ -100,7 +100,8 @@ function GpuCheck() {
 
 /** The memory planner's budget (GiB); blank = from the adapter, whose default the box shows. */
 function MemoryBudget() {
-  const error = useApp((s) => validateSettings(s.settings).memoryBudgetGiB);
+  const settings = useApp((s) => s.settings);
+  const error = useMemo(() => validateSettings(settings).memoryBudgetGiB, [settings]);
   const binding = useApp((s) => (s.backend?.gpu ?? s.backendProbe?.gpu)?.limits.maxStorageBufferBindingSize);
   const fallback = defaultBudgetBytes(binding) / 2 ** 30;
   return (
