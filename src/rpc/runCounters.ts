@@ -9,7 +9,11 @@ export interface RunCounters {
   unetBytesReadBack: number;
   /** Of those, the latents the GPU-resident loop read back at the end of each shot. */
   latentBytesReadBack: number;
-  /** Milliseconds waiting for reads from the GPU (getData: includes the GPU work still queued before it). */
+  /**
+   * Milliseconds of wall time during which at least one read from the GPU was pending (getData:
+   * includes the GPU work still queued before it). Overlapping reads count once (the union of the
+   * waits, not their sum), so this never exceeds the run's wall time.
+   */
   readBackMs: number;
   /** Bytes read back during each denoising step of the GPU-resident loop, in order (all shots). */
   stepBytesReadBack: number[];

@@ -7,6 +7,10 @@
  *   - times `run` (UNet sessions: unetRunMs, unetRuns);
  *   - counts output bytes that reach the CPU from a WebGPU session (bytesReadBack): outputs ORT
  *     returned on the CPU, and 'gpu-buffer' outputs when someone calls getData();
+ *   - times those getData() calls (readBackMs) as wall time with at least one read-back pending: the
+ *     union of the waits, not their sum (several getData() may be awaited at once, e.g. with
+ *     Promise.all, and summing them could exceed the run's wall time). Worked example: waits
+ *     [0, 30] and [10, 50] ms and later [100, 120] → 50 + 20 = 70 ms (a sum would say 90);
  *   - after a failed run of a session that returns 'gpu-buffer' outputs, creates the session anew
  *     before its next run (onnxruntime-web 1.30: such a session repeats the error for good; see
  *     web-platform-notes "GPU-resident loop"), so the out-of-memory retry can run the step again.
@@ -47,10 +51,27 @@ export async function readLatents(t: OrtTensor, counters: RunCounters): Promise<
   if (t.location === 'cpu') return t.data as Float32Array;
   counters.bytesReadBack += tensorBytes(t);
   counters.latentBytesReadBack += tensorBytes(t);
-  const t0 = performance.now();
-  const data = (await t.getData()) as Float32Array;
-  counters.readBackMs += performance.now() - t0;
-  return data;
+  return (await timedReadBack(counters, () => t.getData())) as Float32Array;
+}
+
+/** Read-backs in flight per counters object, and when that number last went from 0 to 1. */
+const pending = new WeakMap<RunCounters, { inFlight: number; since: number }>();
+
+/**
+ * Awaits `read` (a getData() from the GPU) and adds to readBackMs the wall time during which at least
+ * one read-back of `counters` was pending: an interval opens when the number in flight goes from 0
+ * to 1 and is added when it goes back to 0 (also after a failed read). An interval still open when a
+ * snapshot is taken counts towards the run in which it closes.
+ */
+export async function timedReadBack<T>(counters: RunCounters, read: () => Promise<T>): Promise<T> {
+  let p = pending.get(counters);
+  if (!p) pending.set(counters, (p = { inFlight: 0, since: 0 }));
+  if (p.inFlight++ === 0) p.since = performance.now();
+  try {
+    return await read();
+  } finally {
+    if (--p.inFlight === 0) counters.readBackMs += performance.now() - p.since;
+  }
 }
 
 export interface CountedOptions {
@@ -79,10 +100,7 @@ export function countedSession(first: OrtSession, o: CountedOptions): OrtSession
         const getData = t.getData.bind(t);
         const timed = async (release?: boolean) => {
           count(t);
-          const t0 = performance.now();
-          const data = await getData(release);
-          c.readBackMs += performance.now() - t0;
-          return data;
+          return timedReadBack(c, () => getData(release));
         };
         Object.defineProperty(t, 'getData', { value: timed });
       }
