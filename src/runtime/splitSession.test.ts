@@ -1,37 +1,61 @@
+/**
+ * The split-graph session (splitSession.ts) with fake part sessions: how parts are fed and chained,
+ * when intermediates are disposed, and, through createGraphSession (sessions.ts) with a fake
+ * onnxruntime, which part outputs are asked for on the GPU on WebGPU (the crossing tensors), that
+ * the graph outputs stay on the CPU unless the caller's create asks for the GPU (the resident loop's
+ * withOutputsOnGpu), that nothing changes on wasm, and that a failed part is made anew.
+ */
 import { describe, expect, it } from 'vitest';
-import type { TensorSpec } from '../packs/manifest';
-import type { OrtSession, OrtTensor } from './ortTypes';
-import { chainSessions } from './splitSession';
+import type { GraphPartSpec, SplitGraphSpec, TensorSpec } from '../packs/manifest';
+import type { Ort, OrtSession, OrtTensor } from './ortTypes';
+import { withOutputsOnGpu } from './residentPack';
+import { createGraphSession, type VerifiedReader } from './sessions';
+import { chainSessions, crossingOutputLocations } from './splitSession';
 
-/** A tensor holding one number; records its disposal. */
+type Location = 'cpu' | 'gpu-buffer';
+
+/** A tensor holding one number; records its disposal and any read back (getData). */
 class FakeTensor {
   disposed = 0;
+  reads = 0;
   constructor(
     readonly name: string,
     readonly value: number,
+    readonly location: Location = 'cpu',
   ) {}
   dispose() {
     this.disposed++;
+  }
+  async getData() {
+    this.reads++;
+    return Float32Array.of(this.value);
   }
 }
 const tensor = (name: string, value: number) => new FakeTensor(name, value) as unknown as OrtTensor;
 const fake = (t: OrtTensor) => t as unknown as FakeTensor;
 
-/** A part session: each output = sum of its inputs + offset; logs its calls. */
-function part(inputNames: string[], outputNames: string[], log: string[], fail = false): OrtSession & { made: FakeTensor[]; released: boolean } {
+type FakePart = OrtSession & { made: FakeTensor[]; released: boolean; fed: Record<string, Location>[] };
+
+/**
+ * A part session: each output = sum of its inputs + its index + 1, at the location `where` gives;
+ * logs its calls and, at each run, which tensors made by any part are still alive (not disposed).
+ */
+function part(inputNames: string[], outputNames: string[], log: string[], o: { fail?: () => boolean; where?: (n: string) => Location; alive?: () => string[] } = {}): FakePart {
   const s = {
     inputNames,
     outputNames,
     made: [] as FakeTensor[],
+    fed: [] as Record<string, Location>[],
     released: false,
     async run(feeds: Record<string, OrtTensor>) {
-      log.push(`run ${outputNames.join(',')} <- ${Object.keys(feeds).sort().join(',')}`);
+      log.push(`run ${outputNames.join(',')} <- ${Object.keys(feeds).sort().join(',')}${o.alive ? ` (alive: ${o.alive().join(',')})` : ''}`);
       for (const [n, t] of Object.entries(feeds)) if (fake(t).disposed) throw new Error(`fed a disposed tensor ${n}`);
-      if (fail) throw new Error('out of memory');
+      s.fed.push(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, fake(t).location])));
+      if (o.fail?.()) throw new Error('out of memory');
       const sum = Object.values(feeds).reduce((a, t) => a + fake(t).value, 0);
       const out: Record<string, OrtTensor> = {};
       outputNames.forEach((n, k) => {
-        const t = new FakeTensor(n, sum + k + 1);
+        const t = new FakeTensor(n, sum + k + 1, o.where?.(n) ?? 'cpu');
         s.made.push(t);
         out[n] = t as unknown as OrtTensor;
       });
@@ -41,20 +65,34 @@ function part(inputNames: string[], outputNames: string[], log: string[], fail =
       s.released = true;
     },
   };
-  return s as unknown as OrtSession & { made: FakeTensor[]; released: boolean };
+  return s as unknown as FakePart;
 }
 
 const spec = (...names: string[]): TensorSpec[] => names.map((name) => ({ name, dtype: 'float32', shape: ['batch'] }));
 
+// a -> part0 -> h, skip, dead;  h, b -> part1 -> g;  g, skip -> part2 -> y
+const PARTS: [string[], string[]][] = [
+  [['a'], ['h', 'skip', 'dead']],
+  [['h', 'b'], ['g']],
+  [['g', 'skip'], ['y']],
+];
+
 describe('chainSessions (a split graph as one session)', () => {
-  // a -> part0 -> h, skip, dead;  h, b -> part1 -> g;  g, skip -> part2 -> y
   const build = (log: string[], failAt = -1) => {
-    const parts = [
-      part(['a'], ['h', 'skip', 'dead'], log, failAt === 0),
-      part(['h', 'b'], ['g'], log, failAt === 1),
-      part(['g', 'skip'], ['y'], log, failAt === 2),
-    ];
-    return { parts, session: chainSessions('unet', parts, spec('a', 'b', 'unused'), spec('y')) };
+    const all: FakeTensor[] = [];
+    const alive = () => all.filter((t) => !t.disposed).map((t) => t.name);
+    const parts = PARTS.map(([i, o], k) => part(i, o, log, { fail: () => failAt === k, alive }));
+    const collect = parts.map((p) => {
+      const run = p.run.bind(p);
+      return Object.assign(p, {
+        run: async (feeds: Record<string, OrtTensor>) => {
+          const r = await run(feeds as never);
+          all.push(...Object.values(r).map(fake));
+          return r;
+        },
+      });
+    });
+    return { parts: collect, session: chainSessions('unet', collect, spec('a', 'b', 'unused'), spec('y')) };
   };
 
   it('feeds each part from the feeds and earlier outputs, returns only the graph outputs', async () => {
@@ -68,11 +106,11 @@ describe('chainSessions (a split graph as one session)', () => {
     expect(Object.keys(out)).toEqual(['y']);
     // h = 1+1, skip = 1+2, g = h + b + 1 = 13, y = g + skip + 1 = 17
     expect(fake(out.y).value).toBe(17);
-    expect(log).toEqual(['run h,skip,dead <- a', 'run g <- b,h', 'run y <- g,skip']);
+    // the chain holds only what a later part still reads: dead goes at once, h after part 1
+    expect(log).toEqual(['run h,skip,dead <- a (alive: )', 'run g <- b,h (alive: h,skip)', 'run y <- g,skip (alive: skip,g)']);
     // intermediates disposed once each, the output and the caller's feeds not at all
-    const [p0, p1] = parts as unknown as { made: FakeTensor[] }[];
-    expect(p0.made.map((t) => t.disposed)).toEqual([1, 1, 1]);
-    expect(p1.made.map((t) => t.disposed)).toEqual([1]);
+    expect(parts[0].made.map((t) => t.disposed)).toEqual([1, 1, 1]);
+    expect(parts[1].made.map((t) => t.disposed)).toEqual([1]);
     expect(fake(out.y).disposed).toBe(0);
     expect(Object.values(feeds).map((t) => fake(t).disposed)).toEqual([0, 0, 0]);
   });
@@ -88,10 +126,10 @@ describe('chainSessions (a split graph as one session)', () => {
     const log: string[] = [];
     const { parts, session } = build(log, 2);
     await expect(session.run({ a: tensor('a', 1), b: tensor('b', 2) })).rejects.toThrow('out of memory');
-    const made = (parts as unknown as { made: FakeTensor[] }[]).flatMap((p) => p.made);
+    const made = parts.flatMap((p) => p.made);
     expect(made.map((t) => [t.name, t.disposed])).toEqual([['h', 1], ['skip', 1], ['dead', 1], ['g', 1]]);
     await session.release();
-    expect(parts.every((p) => (p as unknown as { released: boolean }).released)).toBe(true);
+    expect(parts.every((p) => p.released)).toBe(true);
   });
 
   it('refuses parts that do not chain, and run options it cannot honour', async () => {
@@ -102,5 +140,108 @@ describe('chainSessions (a split graph as one session)', () => {
     expect(() => chainSessions('unet', [part(['a'], ['h'], log)], spec('a'), spec('y'))).toThrow('unet: no part makes the graph output "y"');
     const { session } = build(log);
     await expect(session.run({ a: tensor('a', 1), b: tensor('b', 2) }, ['y'])).rejects.toThrow('feeds only');
+  });
+
+  it('asks for the GPU only for outputs that are not graph outputs', () => {
+    expect(crossingOutputLocations(['h', 'skip', 'dead'], spec('y'))).toEqual({ h: 'gpu-buffer', skip: 'gpu-buffer', dead: 'gpu-buffer' });
+    expect(crossingOutputLocations(['h', 'y'], spec('y'))).toEqual({ h: 'gpu-buffer' });
+    expect(crossingOutputLocations(['y'], spec('y'))).toBeUndefined();
+  });
+});
+
+/**
+ * createGraphSession on a fake onnxruntime: the pack's split graph (PARTS) read by a fake reader
+ * (the model bytes name the part file); create records its options and makes a fake part whose
+ * outputs lie where preferredOutputLocation says (onnxruntime's rule: a string for all, a map by
+ * name, 'cpu' otherwise).
+ */
+function fakeRuntime(o: { failOnce?: number } = {}) {
+  const log: string[] = [];
+  const created: { file: string; options: Record<string, unknown> }[] = [];
+  const parts: FakePart[] = [];
+  const reads: string[] = [];
+  let failures = 0;
+  const graph: SplitGraphSpec = {
+    inputs: spec('a', 'b'),
+    outputs: spec('y'),
+    parts: PARTS.map(([inputs, outputs], k): GraphPartSpec => ({ file: `unet.part${k}.onnx`, bytes: 0, sha256: '', externalData: [], inputs, outputs })),
+  };
+  const reader = (label: string): VerifiedReader =>
+    Object.assign(async (ref: { file: string }) => {
+      reads.push(`${label}:${ref.file}`);
+      return new TextEncoder().encode(ref.file);
+    }, { reopen: () => reader('reopened') });
+  const ort = {
+    InferenceSession: {
+      async create(model: Uint8Array, options: Record<string, unknown> = {}) {
+        const file = new TextDecoder().decode(model);
+        created.push({ file, options });
+        const k = graph.parts.findIndex((p) => p.file === file);
+        const where = (n: string): Location => {
+          const l = options.preferredOutputLocation as undefined | Location | Record<string, Location>;
+          return (typeof l === 'string' ? l : l?.[n]) ?? 'cpu';
+        };
+        const fail = () => k === o.failOnce && failures++ === 0;
+        const p = part(graph.parts[k].inputs, graph.parts[k].outputs, log, { where, fail });
+        parts.push(p);
+        return p;
+      },
+    },
+  } as unknown as Ort;
+  return { ort, graph, read: reader('load'), log, created, parts, reads };
+}
+
+const locationsAsked = (created: { options: Record<string, unknown> }[]) => created.map((c) => c.options.preferredOutputLocation);
+const feeds = () => ({ a: tensor('a', 1), b: tensor('b', 10) });
+
+describe('createGraphSession: where a split graph keeps the tensors crossing between parts', () => {
+  it('WebGPU: crossing tensors stay on the GPU and are fed as GPU tensors, the output is CPU, nothing is read back', async () => {
+    const rt = fakeRuntime();
+    const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'webgpu' });
+    expect(locationsAsked(rt.created)).toEqual([{ h: 'gpu-buffer', skip: 'gpu-buffer', dead: 'gpu-buffer' }, { g: 'gpu-buffer' }, undefined]);
+    const out = await session.run(feeds());
+    expect(fake(out.y).value).toBe(17);
+    expect(fake(out.y).location).toBe('cpu');
+    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
+    const intermediates = rt.parts.slice(0, 2).flatMap((p) => p.made);
+    expect(intermediates.map((t) => [t.name, t.location, t.disposed, t.reads])).toEqual([
+      ['h', 'gpu-buffer', 1, 0], ['skip', 'gpu-buffer', 1, 0], ['dead', 'gpu-buffer', 1, 0], ['g', 'gpu-buffer', 1, 0],
+    ]);
+    expect(fake(out.y).disposed).toBe(0);
+  });
+
+  it('WebGPU through the resident loop\'s withOutputsOnGpu: every part, the last included, returns GPU tensors', async () => {
+    const rt = fakeRuntime();
+    const session = await createGraphSession(withOutputsOnGpu(rt.ort), rt.read, 'unet', rt.graph, { backend: 'webgpu' });
+    expect(locationsAsked(rt.created)).toEqual(['gpu-buffer', 'gpu-buffer', 'gpu-buffer']);
+    const out = await session.run(feeds());
+    expect(fake(out.y).location).toBe('gpu-buffer');
+    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
+    expect(rt.parts.slice(0, 2).flatMap((p) => p.made).map((t) => [t.disposed, t.reads])).toEqual([[1, 0], [1, 0], [1, 0], [1, 0]]);
+    expect([fake(out.y).disposed, fake(out.y).reads]).toEqual([0, 0]);
+  });
+
+  it('wasm: no output location is asked for, everything stays on the CPU', async () => {
+    const rt = fakeRuntime();
+    const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'wasm' });
+    expect(rt.created.map((c) => 'preferredOutputLocation' in c.options)).toEqual([false, false, false]);
+    const out = await session.run(feeds());
+    expect(fake(out.y).value).toBe(17);
+    expect(rt.parts.flatMap((p) => p.made).map((t) => t.location)).toEqual(['cpu', 'cpu', 'cpu', 'cpu', 'cpu']);
+  });
+
+  it('WebGPU: a part whose run failed is made anew (its files read again) before the next run; the others are kept', async () => {
+    const rt = fakeRuntime({ failOnce: 1 });
+    const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'webgpu' });
+    await expect(session.run(feeds())).rejects.toThrow('out of memory');
+    expect(rt.parts[0].made.map((t) => t.disposed)).toEqual([1, 1, 1]);
+    const out = await session.run(feeds());
+    expect(fake(out.y).value).toBe(17);
+    expect(rt.created.map((c) => c.file)).toEqual(['unet.part0.onnx', 'unet.part1.onnx', 'unet.part2.onnx', 'unet.part1.onnx']);
+    expect(locationsAsked(rt.created)[3]).toEqual({ g: 'gpu-buffer' });
+    expect(rt.reads.filter((r) => r.startsWith('reopened'))).toEqual(['reopened:unet.part1.onnx']);
+    expect(rt.parts[1].released).toBe(true);
+    await session.release();
+    expect(rt.parts.map((p) => p.released)).toEqual([true, true, true, true]);
   });
 });
