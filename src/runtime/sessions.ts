@@ -9,7 +9,7 @@ import type { Backend } from '../rpc/generatorApi';
 import type { FileRef, GraphFile, GraphSpec, SplitGraphSpec } from '../packs/manifest';
 import { readVerified, type PackSource } from './packSource';
 import type { Ort, OrtSession } from './ortTypes';
-import { chainSessions, crossingOutputLocations } from './splitSession';
+import { chainSessions, crossingOutputLocations, onnxOutputTypes } from './splitSession';
 
 export interface SessionTarget {
   backend: Backend;
@@ -73,7 +73,8 @@ export async function createGraphSession(ort: Ort, read: VerifiedReader, name: s
 
 function createPartSession(ort: Ort, read: VerifiedReader, name: string, graph: SplitGraphSpec, k: number, target: SessionTarget): Promise<OrtSession> {
   const part = graph.parts[k];
-  const locations = target.backend === 'webgpu' ? crossingOutputLocations(part.outputs, graph.outputs) : undefined;
+  // on WebGPU: the float tensors crossing to a later part stay on the GPU (the .onnx says which are float)
+  const locations = target.backend === 'webgpu' ? (model: Uint8Array) => crossingOutputLocations(part.outputs, graph.outputs, onnxOutputTypes(model)) : undefined;
   return createFileSession(ort, read, `${name} (part ${k + 1} of ${graph.parts.length})`, part, target, locations);
 }
 
@@ -88,7 +89,7 @@ async function createFileSession(
   name: string,
   graph: GraphFile,
   target: SessionTarget,
-  preferredOutputLocation?: Record<string, 'gpu-buffer'>,
+  outputLocations?: (model: Uint8Array) => Record<string, 'gpu-buffer'> | undefined,
 ): Promise<OrtSession> {
   const model = await read(graph);
   const externalData = [];
@@ -97,6 +98,7 @@ async function createFileSession(
     target.backend === 'webgpu' ? [target.device ? { name: 'webgpu' as const, device: target.device } : ('webgpu' as const)] : ['wasm' as const];
   try {
     const options = { executionProviders, externalData, graphOptimizationLevel: 'all' as const };
+    const preferredOutputLocation = outputLocations?.(model);
     return await ort.InferenceSession.create(model, preferredOutputLocation ? { ...options, preferredOutputLocation } : options);
   } catch (e) {
     throw appError(

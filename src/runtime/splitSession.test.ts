@@ -3,14 +3,16 @@
  * when intermediates are disposed, and, through createGraphSession (sessions.ts) with a fake
  * onnxruntime, which part outputs are asked for on the GPU on WebGPU (the crossing tensors), that
  * the graph outputs stay on the CPU unless the caller's create asks for the GPU (the resident loop's
- * withOutputsOnGpu), that nothing changes on wasm, and that a failed part is made anew.
+ * withOutputsOnGpu), that integer crossing tensors (shape values) stay on the CPU, that nothing
+ * changes on wasm, and that a failed part is made anew; and the .onnx output-type reader.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { GraphPartSpec, SplitGraphSpec, TensorSpec } from '../packs/manifest';
 import type { Ort, OrtSession, OrtTensor } from './ortTypes';
 import { withOutputsOnGpu } from './residentPack';
 import { createGraphSession, type VerifiedReader } from './sessions';
-import { chainSessions, crossingOutputLocations } from './splitSession';
+import { chainSessions, crossingOutputLocations, onnxOutputTypes } from './splitSession';
 
 type Location = 'cpu' | 'gpu-buffer';
 
@@ -142,19 +144,55 @@ describe('chainSessions (a split graph as one session)', () => {
     await expect(session.run({ a: tensor('a', 1), b: tensor('b', 2) }, ['y'])).rejects.toThrow('feeds only');
   });
 
-  it('asks for the GPU only for outputs that are not graph outputs', () => {
+  it('asks for the GPU only for float outputs that are not graph outputs', () => {
     expect(crossingOutputLocations(['h', 'skip', 'dead'], spec('y'))).toEqual({ h: 'gpu-buffer', skip: 'gpu-buffer', dead: 'gpu-buffer' });
     expect(crossingOutputLocations(['h', 'y'], spec('y'))).toEqual({ h: 'gpu-buffer' });
     expect(crossingOutputLocations(['y'], spec('y'))).toBeUndefined();
+    // FLOAT16 on the GPU; INT64 / INT32 / BOOL shape values on the CPU; an unknown type counts as float
+    const types = new Map([['h', 10], ['shape', 7], ['n', 6], ['mask', 9]]);
+    expect(crossingOutputLocations(['h', 'shape', 'n', 'mask', 'x'], spec('y'), types)).toEqual({ h: 'gpu-buffer', x: 'gpu-buffer' });
+    expect(crossingOutputLocations(['shape', 'y'], spec('y'), types)).toBeUndefined();
+  });
+});
+
+// A minimal protobuf writer for ONNX ModelProtos: varint and length-delimited fields.
+const varint = (v: number): number[] => (v < 128 ? [v] : [(v % 128) | 128, ...varint(Math.floor(v / 128))]);
+const len = (no: number, payload: number[]) => [...varint(no * 8 + 2), ...varint(payload.length), ...payload];
+const num = (no: number, v: number) => [...varint(no * 8), ...varint(v)];
+const utf8 = (s: string) => [...new TextEncoder().encode(s)];
+/** ModelProto { ir_version 8, graph { node, name, output: ValueInfoProto { name, type { tensor_type { elem_type, shape } } } } } */
+function onnxModel(graphName: string, outputs: [string, number][]): Uint8Array {
+  const valueInfo = (name: string, elem: number) => len(12, [...len(1, utf8(name)), ...len(2, len(1, [...num(1, elem), ...len(2, len(1, num(1, 4)))]))]);
+  const node = len(1, [...len(1, utf8('x')), ...len(2, utf8('y')), ...len(4, utf8('Relu'))]);
+  const graph = [...node, ...len(2, utf8(graphName)), ...outputs.flatMap(([n, e]) => valueInfo(n, e))];
+  return Uint8Array.from([...num(1, 8), ...len(7, graph), ...len(8, [...len(1, []), ...num(2, 17)])]);
+}
+
+describe('onnxOutputTypes (graph output element types from the .onnx bytes)', () => {
+  it('reads the types of a hand-written model and of the demo pack UNet', () => {
+    const model = onnxModel('g', [['h', 1], ['/unet/Concat_output_0', 7], ['y'.repeat(200), 10]]);
+    expect(onnxOutputTypes(model)).toEqual(new Map([['h', 1], ['/unet/Concat_output_0', 7], ['y'.repeat(200), 10]]));
+    const unet = readFileSync(new URL('../../public/packs/tiny-musev/unet.onnx', import.meta.url));
+    expect(onnxOutputTypes(new Uint8Array(unet))).toEqual(new Map([['noise_pred', 1]]));
+  });
+
+  it('throws on bytes that are not a protobuf', () => {
+    expect(() => onnxOutputTypes(Uint8Array.of(0x3a, 0x10, 1))).toThrow('truncated');
+    expect(() => onnxOutputTypes(Uint8Array.of(0x0b))).toThrow('wire type 3');
   });
 });
 
 /**
- * createGraphSession on a fake onnxruntime: the pack's split graph (PARTS) read by a fake reader
- * (the model bytes name the part file); create records its options and makes a fake part whose
- * outputs lie where preferredOutputLocation says (onnxruntime's rule: a string for all, a map by
- * name, 'cpu' otherwise).
+ * createGraphSession on a fake onnxruntime: a split graph like PARTS plus an int64 crossing tensor
+ * (`shape`, part 0 -> part 1), read by a fake reader whose .onnx bytes are small ModelProtos with
+ * the parts' output types; create records its options and makes a fake part whose outputs lie where
+ * preferredOutputLocation says (onnxruntime's rule: a string for all, a map by name, 'cpu' otherwise).
  */
+const TYPED: [string[], [string, number][]][] = [
+  [['a'], [['h', 1], ['skip', 1], ['dead', 1], ['shape', 7]]],
+  [['h', 'b', 'shape'], [['g', 1]]],
+  [['g', 'skip'], [['y', 1]]],
+];
 function fakeRuntime(o: { failOnce?: number } = {}) {
   const log: string[] = [];
   const created: { file: string; options: Record<string, unknown> }[] = [];
@@ -164,17 +202,20 @@ function fakeRuntime(o: { failOnce?: number } = {}) {
   const graph: SplitGraphSpec = {
     inputs: spec('a', 'b'),
     outputs: spec('y'),
-    parts: PARTS.map(([inputs, outputs], k): GraphPartSpec => ({ file: `unet.part${k}.onnx`, bytes: 0, sha256: '', externalData: [], inputs, outputs })),
+    parts: TYPED.map(([inputs, outputs], k): GraphPartSpec => ({ file: `unet.part${k}.onnx`, bytes: 0, sha256: '', externalData: [], inputs, outputs: outputs.map(([n]) => n) })),
   };
+  const files = new Map<Uint8Array, string>();
   const reader = (label: string): VerifiedReader =>
     Object.assign(async (ref: { file: string }) => {
       reads.push(`${label}:${ref.file}`);
-      return new TextEncoder().encode(ref.file);
+      const bytes = onnxModel(ref.file, TYPED[Number(/part(\d)/.exec(ref.file)![1])][1]);
+      files.set(bytes, ref.file);
+      return bytes;
     }, { reopen: () => reader('reopened') });
   const ort = {
     InferenceSession: {
       async create(model: Uint8Array, options: Record<string, unknown> = {}) {
-        const file = new TextDecoder().decode(model);
+        const file = files.get(model)!;
         created.push({ file, options });
         const k = graph.parts.findIndex((p) => p.file === file);
         const where = (n: string): Location => {
@@ -195,17 +236,18 @@ const locationsAsked = (created: { options: Record<string, unknown> }[]) => crea
 const feeds = () => ({ a: tensor('a', 1), b: tensor('b', 10) });
 
 describe('createGraphSession: where a split graph keeps the tensors crossing between parts', () => {
-  it('WebGPU: crossing tensors stay on the GPU and are fed as GPU tensors, the output is CPU, nothing is read back', async () => {
+  it('WebGPU: float crossing tensors stay on the GPU and are fed as GPU tensors, integer ones and the output are CPU, nothing is read back', async () => {
     const rt = fakeRuntime();
     const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'webgpu' });
     expect(locationsAsked(rt.created)).toEqual([{ h: 'gpu-buffer', skip: 'gpu-buffer', dead: 'gpu-buffer' }, { g: 'gpu-buffer' }, undefined]);
     const out = await session.run(feeds());
-    expect(fake(out.y).value).toBe(17);
+    // h = 1+1, shape = 1+4, g = h + b + shape + 1 = 18, y = g + skip + 1 = 22
+    expect(fake(out.y).value).toBe(22);
     expect(fake(out.y).location).toBe('cpu');
-    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
+    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu', shape: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
     const intermediates = rt.parts.slice(0, 2).flatMap((p) => p.made);
     expect(intermediates.map((t) => [t.name, t.location, t.disposed, t.reads])).toEqual([
-      ['h', 'gpu-buffer', 1, 0], ['skip', 'gpu-buffer', 1, 0], ['dead', 'gpu-buffer', 1, 0], ['g', 'gpu-buffer', 1, 0],
+      ['h', 'gpu-buffer', 1, 0], ['skip', 'gpu-buffer', 1, 0], ['dead', 'gpu-buffer', 1, 0], ['shape', 'cpu', 1, 0], ['g', 'gpu-buffer', 1, 0],
     ]);
     expect(fake(out.y).disposed).toBe(0);
   });
@@ -216,8 +258,8 @@ describe('createGraphSession: where a split graph keeps the tensors crossing bet
     expect(locationsAsked(rt.created)).toEqual(['gpu-buffer', 'gpu-buffer', 'gpu-buffer']);
     const out = await session.run(feeds());
     expect(fake(out.y).location).toBe('gpu-buffer');
-    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
-    expect(rt.parts.slice(0, 2).flatMap((p) => p.made).map((t) => [t.disposed, t.reads])).toEqual([[1, 0], [1, 0], [1, 0], [1, 0]]);
+    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu', shape: 'gpu-buffer' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
+    expect(rt.parts.slice(0, 2).flatMap((p) => p.made).map((t) => [t.disposed, t.reads])).toEqual([[1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]);
     expect([fake(out.y).disposed, fake(out.y).reads]).toEqual([0, 0]);
   });
 
@@ -226,17 +268,17 @@ describe('createGraphSession: where a split graph keeps the tensors crossing bet
     const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'wasm' });
     expect(rt.created.map((c) => 'preferredOutputLocation' in c.options)).toEqual([false, false, false]);
     const out = await session.run(feeds());
-    expect(fake(out.y).value).toBe(17);
-    expect(rt.parts.flatMap((p) => p.made).map((t) => t.location)).toEqual(['cpu', 'cpu', 'cpu', 'cpu', 'cpu']);
+    expect(fake(out.y).value).toBe(22);
+    expect(rt.parts.flatMap((p) => p.made).map((t) => t.location)).toEqual(['cpu', 'cpu', 'cpu', 'cpu', 'cpu', 'cpu']);
   });
 
   it('WebGPU: a part whose run failed is made anew (its files read again) before the next run; the others are kept', async () => {
     const rt = fakeRuntime({ failOnce: 1 });
     const session = await createGraphSession(rt.ort, rt.read, 'unet', rt.graph, { backend: 'webgpu' });
     await expect(session.run(feeds())).rejects.toThrow('out of memory');
-    expect(rt.parts[0].made.map((t) => t.disposed)).toEqual([1, 1, 1]);
+    expect(rt.parts[0].made.map((t) => t.disposed)).toEqual([1, 1, 1, 1]);
     const out = await session.run(feeds());
-    expect(fake(out.y).value).toBe(17);
+    expect(fake(out.y).value).toBe(22);
     expect(rt.created.map((c) => c.file)).toEqual(['unet.part0.onnx', 'unet.part1.onnx', 'unet.part2.onnx', 'unet.part1.onnx']);
     expect(locationsAsked(rt.created)[3]).toEqual({ g: 'gpu-buffer' });
     expect(rt.reads.filter((r) => r.startsWith('reopened'))).toEqual(['reopened:unet.part1.onnx']);

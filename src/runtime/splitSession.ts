@@ -15,9 +15,10 @@
  * disposes them).
  *
  * Where the crossing tensors live (sessions.ts creates the parts): on WebGPU every part asks for
- * its outputs that are not graph outputs (h0..h16, g; also one nobody reads) as 'gpu-buffer'
+ * its float outputs that are not graph outputs (h0..h16, g; also one nobody reads) as 'gpu-buffer'
  * (`crossingOutputLocations`), so they go from part to part as GPU tensors, never read back to the
- * CPU nor uploaded again, and dispose() frees their device buffers. Graph outputs (noise_pred) keep
+ * CPU nor uploaded again, and dispose() frees their device buffers. Integer crossing tensors (shape
+ * values onnxruntime computes and reads on the CPU) stay on the CPU. Graph outputs (noise_pred) keep
  * the location the caller asks of the session: CPU by default; 'gpu-buffer' when the caller's
  * InferenceSession.create asks for every output on the GPU (the resident loop's withOutputsOnGpu,
  * residentPack.ts, which then also covers the crossing tensors). On wasm no location is asked for:
@@ -35,16 +36,84 @@ type Results = Awaited<ReturnType<OrtSession['run']>>;
 
 const metadata = (t: TensorSpec) => ({ name: t.name, isTensor: true as const, type: t.dtype, shape: t.shape });
 
+/** ONNX TensorProto.DataType: FLOAT, FLOAT16. */
+const FLOAT_TYPES = new Set([1, 10]);
+
 /**
- * A part's `preferredOutputLocation` on WebGPU: 'gpu-buffer' for each of its outputs that is not a
- * graph output (a tensor crossing to a later part, or one nothing reads); graph outputs are left
- * out (onnxruntime's default, 'cpu'). undefined when every output is a graph output (the last part):
- * the session then has no GPU outputs at all.
+ * A part's `preferredOutputLocation` on WebGPU: 'gpu-buffer' for each of its float outputs that is
+ * not a graph output (a tensor crossing to a later part, or one nothing reads). Left out, so on the
+ * CPU (onnxruntime's default): graph outputs, and integer crossing tensors: those are shape values
+ * that onnxruntime computes on the CPU and the next part reads on the CPU (Reshape's shape...); on
+ * the GPU each would be uploaded and read back again (the split tiny pack: 6 such tensors, 5 reads
+ * of 128 B in all, each waiting for the GPU). `elemTypes` (onnxOutputTypes of the part's .onnx): an
+ * output whose type is not known counts as float. undefined when nothing is asked for the GPU (the
+ * last part): the session then has no GPU outputs at all.
  */
-export function crossingOutputLocations(partOutputs: readonly string[], graphOutputs: readonly TensorSpec[]): Record<string, 'gpu-buffer'> | undefined {
+export function crossingOutputLocations(
+  partOutputs: readonly string[],
+  graphOutputs: readonly TensorSpec[],
+  elemTypes: ReadonlyMap<string, number> = new Map(),
+): Record<string, 'gpu-buffer'> | undefined {
   const returned = new Set(graphOutputs.map((t) => t.name));
-  const crossing = partOutputs.filter((n) => !returned.has(n));
-  return crossing.length ? Object.fromEntries(crossing.map((n) => [n, 'gpu-buffer' as const])) : undefined;
+  const onGpu = partOutputs.filter((n) => !returned.has(n) && FLOAT_TYPES.has(elemTypes.get(n) ?? 1));
+  return onGpu.length ? Object.fromEntries(onGpu.map((n) => [n, 'gpu-buffer' as const])) : undefined;
+}
+
+/**
+ * The element types (TensorProto.DataType) of an .onnx file's graph outputs, by name, read from
+ * the protobuf without decoding the rest: ModelProto.graph (7) -> GraphProto.output (12) ->
+ * ValueInfoProto name (1), type (2) -> TypeProto.tensor_type (1) -> elem_type (1). Other fields
+ * (nodes, initializers) are skipped by length. Throws on bytes that are not a protobuf.
+ */
+export function onnxOutputTypes(model: Uint8Array): Map<string, number> {
+  const types = new Map<string, number>();
+  const text = new TextDecoder();
+  for (const graph of fields(model, 0, model.length)) {
+    if (graph.no !== 7 || graph.end === undefined) continue;
+    for (const output of fields(model, graph.at, graph.end)) {
+      if (output.no !== 12 || output.end === undefined) continue;
+      let name: string | undefined;
+      let elem: number | undefined;
+      for (const f of fields(model, output.at, output.end)) {
+        if (f.no === 1 && f.end !== undefined) name = text.decode(model.subarray(f.at, f.end));
+        if (f.no !== 2 || f.end === undefined) continue;
+        for (const tensor of fields(model, f.at, f.end)) {
+          if (tensor.no !== 1 || tensor.end === undefined) continue;
+          for (const e of fields(model, tensor.at, tensor.end)) if (e.no === 1 && e.end === undefined) elem = e.value;
+        }
+      }
+      if (name !== undefined && elem !== undefined) types.set(name, elem);
+    }
+  }
+  return types;
+}
+
+/** The fields of a protobuf message in buf[start, end): varints with their value, length-delimited ones with their bytes' range. */
+function* fields(buf: Uint8Array, start: number, end: number): Generator<{ no: number; value: number; at: number; end?: number }> {
+  let p = start;
+  const varint = () => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      if (p >= end) throw new Error('onnx: truncated protobuf');
+      const b = buf[p++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  while (p < end) {
+    const key = varint();
+    const no = Math.floor(key / 8);
+    const wire = key % 8;
+    if (wire === 0) yield { no, value: varint(), at: p };
+    else if (wire === 2) {
+      const len = varint();
+      if (p + len > end) throw new Error('onnx: truncated protobuf');
+      yield { no, value: len, at: p, end: p + len };
+      p += len;
+    } else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else throw new Error(`onnx: protobuf wire type ${wire} not expected`);
+  }
 }
 
 export interface ChainOptions {
