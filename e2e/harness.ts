@@ -7,6 +7,8 @@ installVideoTestHooks();
 void import('./ortPlacement').then((m) => m.installOrtPlacementHooks());
 // GPU-resident denoising loop vs the CPU loop on WebGPU (e2e/webgpu.spec.ts); specs wait for window.__residentLoop.
 void import('./residentLoopHook').then((m) => m.installResidentLoopHooks());
+// A split UNet's chained parts vs the whole graph on WebGPU (e2e/split-webgpu.spec.ts); specs wait for window.__splitChain.
+void import('./splitChainHook').then((m) => m.installSplitChainHooks());
 const status = document.getElementById('status');
 if (status) status.textContent = 'ready';
 document.body.dataset.ready = 'true';
