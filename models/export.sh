@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one export command (run from the repository root):
 #   npm run export -- --checkpoints <checkpoint root> --out <folder> [--family musev|musev_referencenet|musev_referencenet_pose|all]
-#                     [--dtype fp32|fp16] [--quantize int8] [--attention plain|mha] [--shard-mb 1024]
+#                     [--dtype fp32|fp16] [--quantize int8] [--attention plain|mha] [--attention-query-chunks N] [--shard-mb 1024]
 #                     [--sd-model majicmixRealv6Fp16] [--tiny]
 # = python -m musev_export tree ...: one pack per family in <folder>/<pack-id>/ (models/README.md,
 # "Export command and browser packs"). `npm run export -- --help` lists every option.

@@ -44,6 +44,14 @@ class NotSupportedYet(RuntimeError):
     pass
 
 
+QUERY_CHUNKS_HELP = ("compute the UNet's spatial attention (self / reference / cross) over N query chunks at level 0 "
+                     "and ceil(N/4^l) at level l, one MultiHeadAttention (or MatMul-Softmax-MatMul) per chunk with all "
+                     "keys: the largest attention tensor shrinks N-fold, same numbers (softmax is per query); for GPUs "
+                     "whose storage-binding limit is below one window's scores (512x320, 13 frames: 5.45 GB). "
+                     "2..64 for SD1.5's 4 levels; default 1 = not chunked. The manifest records it "
+                     "(unet.attentionQueryChunks) and the memory planner uses it")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoints", help="checkpoint root laid out as MuseV's README (required unless --tiny)")
     p.add_argument("--out", required=True, help="folder that receives one pack folder per family")
@@ -53,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quantize", default="none", choices=("none", "int8"), help="int8 weight-only linear layers (default none)")
     p.add_argument("--attention", default="plain", choices=("plain", "mha"),
                    help="plain MatMul-Softmax-MatMul or com.microsoft MultiHeadAttention (default plain)")
+    p.add_argument("--attention-query-chunks", type=int, default=1, metavar="N", help=QUERY_CHUNKS_HELP)
     p.add_argument("--shard-mb", type=float, default=1024, help="max MiB per external data file (default 1024)")
     p.add_argument("--max-session-mb", type=float, default=4096,
                    help="max MiB of weights one browser session may hold (default 4096); a graph over it is split "
@@ -70,7 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def options_from_args(args) -> OptimizeOptions:
     opts = OptimizeOptions(
         dtype=args.dtype, quantize=None if args.quantize == "none" else args.quantize, attention=args.attention,
-        shard_mb=args.shard_mb, max_session_mb=args.max_session_mb,
+        shard_mb=args.shard_mb, max_session_mb=args.max_session_mb, attention_query_chunks=args.attention_query_chunks,
     )
     opts.validate()
     return opts
@@ -191,6 +200,9 @@ def _print_report(path: Path, report: dict, seconds: float) -> None:
             line += f"; MHA fused {m['fused']}/{m['softmax_sites']}"
             if m["skipped"]:
                 line += " (left plain: " + ", ".join(f"{n}x {why}" for why, n in m["skipped"].items()) + ")"
+        if "query_chunks" in rep:
+            qc = rep["query_chunks"]
+            line += f"; attention query chunks {qc['per_level']} per level at {qc['chunked']} sites"
         if "int8" in rep:
             line += f"; int8 weights {rep['int8']['quantized_weights']}"
         print(line)
@@ -225,6 +237,7 @@ def add_optimize_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="fp32", choices=("fp32", "fp16"))
     p.add_argument("--quantize", default="none", choices=("none", "int8"))
     p.add_argument("--attention", default="plain", choices=("plain", "mha"))
+    p.add_argument("--attention-query-chunks", type=int, default=1, metavar="N", help=QUERY_CHUNKS_HELP)
     p.add_argument("--shard-mb", type=float, default=1024)
     p.add_argument("--max-session-mb", type=float, default=4096, help="a graph over it is split into sessions (default 4096)")
 

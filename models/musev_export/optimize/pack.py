@@ -2,8 +2,11 @@
 data, the per-session size check (a graph over it is split into parts, split.py), and a manifest
 that lists the new files honestly.
 
-Order per graph: attention fusion (on the fp32 pattern torch emitted) -> fp16 -> int8 (the int8
-pass then sees fp16 weights and adds the Cast after DequantizeLinear) -> size check / split -> save.
+Order per graph: query chunking of the UNet's spatial attention (query_chunks.py, unet and
+unet_spatial only) -> attention fusion (on the fp32 pattern torch emitted; each query chunk becomes
+one MultiHeadAttention) -> fp16 -> int8 (the int8 pass then sees fp16 weights and adds the Cast
+after DequantizeLinear) -> size check / split -> save. With query chunking the manifest's
+`unet.attentionQueryChunks` lists the chunks per UNet level (the memory planner reads it).
 A split graph `g` is saved as `g.part0.onnx`, `g.part1.onnx`, ... each with its own data files
 (`g.part0.onnx.data`, or shards); its manifest entry keeps the whole graph's `inputs` / `outputs`
 and lists `parts` (file, externalData, input and output names) in execution order.
@@ -32,12 +35,15 @@ from .fp16 import convert_to_fp16
 from .graph import op_counts, weight_bytes
 from .int8 import quantize_int8
 from .mha import fuse_attention
+from .query_chunks import chunk_attention_queries
 from .split import join_parts, split_model
 
 
 # insightface's models keep the precision they ship in (fp32; SCRFD / ArcFace were not exported for
 # fp16 / int8 here and are small: 16.9 / 174 MB): only sharding and the size check apply to them.
 AS_SHIPPED = ("face_detector", "face_embedder")
+# graphs whose spatial attention --attention-query-chunks splits (same levels, same schedule)
+QUERY_CHUNKED = ("unet", "unet_spatial")
 
 
 @dataclass
@@ -47,6 +53,7 @@ class OptimizeOptions:
     attention: str = "plain"  # plain | mha
     shard_mb: float = 1024  # MiB per external-data shard
     max_session_mb: float = 4096  # MiB of weights one session may hold
+    attention_query_chunks: int = 1  # UNet spatial attention over N query chunks at level 0 (1 = whole)
 
     def validate(self) -> None:
         if self.dtype not in ("fp32", "fp16"):
@@ -57,14 +64,21 @@ class OptimizeOptions:
             raise ValueError(f"attention {self.attention!r}: plain or mha")
         if self.shard_mb <= 0 or self.max_session_mb <= 0:
             raise ValueError("shard_mb and max_session_mb must be positive")
+        if not isinstance(self.attention_query_chunks, int) or self.attention_query_chunks < 1:
+            raise ValueError(f"attention_query_chunks {self.attention_query_chunks!r}: a positive integer (1 = not chunked)")
 
     @property
     def is_noop(self) -> bool:
-        return self.dtype == "fp32" and self.quantize is None and self.attention == "plain"
+        return self.dtype == "fp32" and self.quantize is None and self.attention == "plain" and self.attention_query_chunks == 1
 
 
-def optimize_graph(model: onnx.ModelProto, opts: OptimizeOptions) -> Dict[str, object]:
+def optimize_graph(model: onnx.ModelProto, opts: OptimizeOptions, name: str = "") -> Dict[str, object]:
     report: Dict[str, object] = {}
+    if opts.attention_query_chunks > 1 and name in QUERY_CHUNKED:
+        qc = chunk_attention_queries(model, opts.attention_query_chunks)
+        if qc.chunked == 0:
+            raise ValueError(f"{name}: --attention-query-chunks {opts.attention_query_chunks} found no attention to chunk")
+        report["query_chunks"] = qc.as_dict()
     if opts.attention == "mha":
         report["mha"] = fuse_attention(model).as_dict()
     if opts.dtype == "fp16":
@@ -132,6 +146,8 @@ def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[
     shard_bytes = int(opts.shard_mb * MIB)
     limit = int(opts.max_session_mb * MIB)
     graphs = list(manifest["graphs"])
+    if opts.attention_query_chunks > 1 and "attentionQueryChunks" in manifest["unet"]:
+        raise ValueError(f"the pack's UNet attention is already query-chunked ({manifest['unet']['attentionQueryChunks']} per level)")
     for name in graphs:
         if any(Path(f["file"]).parent != Path(".") for f in _graph_files(manifest["graphs"][name])):
             raise ValueError(f"graph {name}: graphs in sub-folders are not supported")
@@ -155,7 +171,7 @@ def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[
         started = time.time()
         model = _load(pack, spec)
         nodes_before = len(model.graph.node)
-        rep = optimize_graph(model, opts) if name not in AS_SHIPPED else {"kept": "as shipped (fp32)"}
+        rep = optimize_graph(model, opts, name) if name not in AS_SHIPPED else {"kept": "as shipped (fp32)"}
         rep["weight_bytes"] = weight_bytes(model)
         rep["nodes"] = [nodes_before, len(model.graph.node)]
         counts = op_counts(model)
@@ -206,6 +222,11 @@ def optimize_pack_in_place(pack_dir: str | Path, opts: OptimizeOptions) -> Dict[
         report[name]["external_data"] = [(r["file"], r["bytes"]) for f in files for r in f["externalData"]]
     if opts.dtype == "fp16":
         manifest["dtype"] = "float16"
+    chunked = {name: report[name]["query_chunks"]["per_level"] for name in graphs if "query_chunks" in report[name]}
+    if chunked:
+        if "unet" not in chunked or len({tuple(v) for v in chunked.values()}) != 1:
+            raise ValueError(f"query chunking differs between graphs: {chunked}")
+        manifest["unet"]["attentionQueryChunks"] = chunked["unet"]
     errors = validate_manifest(manifest)
     if errors:
         raise ValueError("manifest does not match models/pack_schema.json:\n" + "\n".join(errors))
@@ -242,10 +263,12 @@ def optimize_pack(src_dir: str | Path, out_dir: str | Path, opts: OptimizeOption
 
 
 def variant_suffix(opts: OptimizeOptions) -> str:
-    """`fp16`, `fp32-int8`, `fp16-int8-mha`, ...: the part of a pack id that names the passes."""
+    """`fp16`, `fp32-int8`, `fp16-int8-mha`, `fp16-mha-qc8`, ...: the part of a pack id that names the passes."""
     parts = [opts.dtype]
     if opts.quantize:
         parts.append(opts.quantize)
     if opts.attention == "mha":
         parts.append("mha")
+    if opts.attention_query_chunks > 1:
+        parts.append(f"qc{opts.attention_query_chunks}")
     return "-".join(parts)
