@@ -21,14 +21,19 @@
  *               refer R·H_l·S_l·2S_l  (ReferEmbFuse, referencenet families: reference + own tokens, same size)
  *               cross R·H_l·S_l·L
  *               temporal g·k·S_l·H_l·F·F
- *   peak      weights + skips + max_l (work_l + 2·scores_l / q)   (scores and probabilities both live)
- *   q         query chunks: scores are computed for ⌈S_l / q⌉ queries at a time when the pack's graphs
- *             support it (`queryChunking`), so the largest scores tensor is ≈ scores_l / q; the fewest
- *             chunks that fit both the binding limit and the budget left after weights, skips and work.
+ *   q_l       the pack's query chunks at level l (manifest `unet.attentionQueryChunks`, exported with
+ *             `--attention-query-chunks N`: q_l = ⌈N / 4^l⌉; 1 everywhere for an unchunked pack): the
+ *             spatial attentions (self, refer, cross) compute their scores for ⌈S_l / q_l⌉ queries at a
+ *             time, so their scores shrink to R·H_l·⌈S_l/q_l⌉·(2S_l or L); temporal stays whole
+ *   peak      weights + skips + max_l (work_l + 2·chunk scores_l)   (scores and probabilities both live)
+ *   needed    the fewest level-0 chunks N that would keep one chunk's scores under the binding limit and
+ *             scores + probabilities in the budget left after weights, skips and work (the advice when
+ *             nothing fits; deeper levels get ⌈N/4^l⌉ and have 4^l× fewer queries, so level 0 decides)
  *
  * Worked example (SD1.5 UNet, fp16, 512×320 → latent 40×64, S0 = 2560, C0 = 320, H = 8, F = 13):
  *   self-attention scores at level 0 for one window with CFG apart: R = 13,
- *   13·8·2560·5120·4 B = 5.45 GB; a 1 GiB binding limit needs q = 6 query chunks, a 4 GiB one q = 2.
+ *   13·8·2560·5120·4 B = 5.45 GB; a 1 GiB binding limit needs N = 6 query chunks, a 4 GiB one N = 2.
+ *   A pack exported with N = 8 computes 320 queries at a time: 13·8·320·5120·4 B = 682 MB.
  */
 
 export interface UnetFacts {
@@ -55,8 +60,11 @@ export interface PlanInput {
   activationBytes: 2 | 4;
   /** Bytes of every graph the pack keeps loaded (sessions live for the whole pack). */
   residentWeightBytes: number;
-  /** Whether the pack's attention can be computed in query chunks. */
-  queryChunking: boolean;
+  /**
+   * Query chunks per UNet level of the pack's spatial attention (manifest `unet.attentionQueryChunks`);
+   * absent or shorter than the levels: whole (1 chunk).
+   */
+  queryChunks?: number[];
   latentHeight: number;
   latentWidth: number;
   /** Noisy frames of each context window (planWindows' lengths; the condition frame is added here). */
@@ -74,7 +82,10 @@ export interface PlanInput {
 export interface UnetCallEstimate {
   windowsPerCall: number;
   cfgTogether: boolean;
+  /** The pack's query chunks at level 0 (1: attention whole). */
   queryChunks: number;
+  /** Fewest level-0 query chunks that would fit this call's attention scores (see the notation block). */
+  queryChunksNeeded: number;
   /** Largest single tensor (bytes). */
   largestTensor: number;
   /** Activations of one call (bytes), weights excluded. */
@@ -113,24 +124,27 @@ export function estimateUnetCall(p: PlanInput, k: number, cfgTogether: boolean, 
 
   let worst = 0;
   let worstScores = 0;
-  let queryChunks = 1;
+  let queryChunksNeeded = 1;
   let largestActivation = 0;
   for (let l = 0; l <= last; l++) {
     const H = p.unet.heads[l];
     const kv = Math.max(2 * S[l], p.contextTokens);
-    const scores = Math.max(R * H * S[l] * kv, g * k * S[l] * H * F * F) * SCORE_BYTES;
+    const q = Math.max(1, p.queryChunks?.[l] ?? 1);
+    const spatial = R * H * S[l] * kv * SCORE_BYTES;
+    const temporal = g * k * S[l] * H * F * F * SCORE_BYTES;
+    const scores = Math.max(R * H * Math.ceil(S[l] / q) * kv * SCORE_BYTES, temporal);
     const work = WORK_FACTOR * C[l] * S[l] * R * p.activationBytes;
     largestActivation = Math.max(largestActivation, 8 * C[l] * S[l] * R * p.activationBytes); // GEGLU hidden
-    const q = p.queryChunking ? chunksFor(scores, S[l], p.limits, p.budgetBytes - p.residentWeightBytes - skips - work) : 1;
-    worst = Math.max(worst, work + (2 * scores) / q);
-    worstScores = Math.max(worstScores, scores / q);
-    queryChunks = Math.max(queryChunks, q);
+    if (l === 0) queryChunksNeeded = chunksFor(Math.max(spatial, temporal), S[l], p.limits, p.budgetBytes - p.residentWeightBytes - skips - work);
+    worst = Math.max(worst, work + 2 * scores);
+    worstScores = Math.max(worstScores, scores);
   }
   const activations = skips + worst;
   return {
     windowsPerCall: k,
     cfgTogether,
-    queryChunks,
+    queryChunks: Math.max(1, p.queryChunks?.[0] ?? 1),
+    queryChunksNeeded,
     largestTensor: Math.max(worstScores, largestActivation),
     activations,
     peak: p.residentWeightBytes + activations,
@@ -145,6 +159,14 @@ function chunksFor(scores: number, queries: number, limits: DeviceLimits, room: 
   const byBinding = Math.ceil(scores / Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
   const byBudget = room > 0 ? Math.ceil((2 * scores) / room) : queries;
   return Math.min(queries, Math.max(1, byBinding, byBudget));
+}
+
+/**
+ * Query chunks per level of a pack exported with `--attention-query-chunks n` (⌈n / 4^l⌉; the
+ * exporter's `query_chunk_schedule`): level l has 4^l× fewer queries than level 0.
+ */
+export function queryChunkSchedule(n: number, levels: number): number[] {
+  return Array.from({ length: levels }, (_, l) => Math.max(1, Math.ceil(n / 4 ** l)));
 }
 
 /** Groups window indices into calls of ≤ k windows of the same length, in window order. */
@@ -199,8 +221,21 @@ export function planMemory(p: PlanInput): MemoryPlan {
     advice: fits
       ? undefined
       : `Even one window per UNet call needs about ${gib(smallest.peak)} GiB (largest tensor ${gib(smallest.largestTensor)} GiB) ` +
-        `against a budget of ${gib(p.budgetBytes)} GiB: lower the resolution first, then the frames per window (context frames).`,
+        `against a budget of ${gib(p.budgetBytes)} GiB: lower the resolution first, then the frames per window (context frames)` +
+        chunkedAdvice(p, smallest, maxLen, vaeFits),
   };
+}
+
+/**
+ * When the smallest call would fit with more query chunks than the pack has, and the VAE fits: the
+ * N to export with (at most 4^(levels-1), the exporter's limit).
+ */
+function chunkedAdvice(p: PlanInput, smallest: UnetCallEstimate, windowFrames: number, vaeFits: boolean): string {
+  const levels = p.unet.blockOutChannels.length;
+  const n = smallest.queryChunksNeeded;
+  if (!vaeFits || n <= smallest.queryChunks || n > 4 ** (levels - 1)) return '.';
+  const chunked = estimateUnetCall({ ...p, queryChunks: queryChunkSchedule(n, levels) }, 1, !p.cfg, windowFrames);
+  return fitsLimits(chunked, p) ? `, or use a pack exported with --attention-query-chunks ${n} (or more).` : '.';
 }
 
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);

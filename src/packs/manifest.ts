@@ -143,6 +143,14 @@ export interface PackManifest {
     layout?: { blockOutChannels: number[]; heads: number[] };
     /** IP-Adapter FaceID in attn2: the UNet takes `face_tokens` [batch, tokens, D] and `face_scale` [1]. */
     ipAdapterFace?: { tokens: number; idEmbeddingDim: number };
+    /**
+     * Query-chunked attention (export `--attention-query-chunks N`): in `unet` / `unet_spatial` every
+     * spatial attention at UNet level l (index l: down block l, up block last-l, the mid block at the
+     * last level) computes its scores over this many slices of its h·w queries (⌈N/4^l⌉), so its
+     * largest scores tensor is the unchunked one / n; temporal attention is whole. Absent: whole.
+     * The memory planner plans with it.
+     */
+    attentionQueryChunks?: number[];
   };
   /** insightface buffalo_l face analysis around face_detector / face_embedder (FaceID packs). */
   faceAnalysis?: { detectorSize: number; scoreThreshold: number; nmsThreshold: number; strides: number[]; anchorsPerCell: number; alignSize: number };

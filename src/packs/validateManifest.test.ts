@@ -49,6 +49,20 @@ describe('validateManifest', () => {
     expect(text).toContain('manifest.scheduler.use_karras_sigmas');
   });
 
+  it('accepts query-chunked attention per UNet level and rejects a malformed list', () => {
+    const m = load();
+    m.unet.attentionQueryChunks = [8, 2, 1, 1];
+    const r = validateManifest(m);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.manifest.unet.attentionQueryChunks).toEqual([8, 2, 1, 1]);
+    for (const bad of [[], [0], [2.5], 'x']) {
+      m.unet.attentionQueryChunks = bad;
+      const b = validateManifest(m);
+      expect(b.ok).toBe(false);
+      if (!b.ok) expect(b.errors).toEqual(['manifest.unet.attentionQueryChunks: must be a non-empty list of positive integers (query chunks per UNet level)']);
+    }
+  });
+
   it('rejects a graph missing a contract input and non-objects', () => {
     const m = load();
     m.graphs.unet.inputs = m.graphs.unet.inputs.filter((t: { name: string }) => t.name !== 'frame_index');

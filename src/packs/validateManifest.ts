@@ -186,6 +186,9 @@ export function validateManifest(json: unknown): ValidationResult {
     c.num(unet, 'crossAttentionDim', 'manifest.unet', { int: true, min: 1 });
     c.bool(unet, 'frameIndexUsesMotionSpeed', 'manifest.unet');
     c.num(unet, 'latentMultiple', 'manifest.unet', { int: true, min: 1 });
+    const qc = unet.attentionQueryChunks;
+    if (qc !== undefined && !(Array.isArray(qc) && qc.length > 0 && qc.every((n) => Number.isInteger(n) && n >= 1)))
+      c.fail('manifest.unet.attentionQueryChunks', 'must be a non-empty list of positive integers (query chunks per UNet level)');
   }
   if (typeof m.family === 'string' && m.family !== 'musev' && graphs && unet) {
     // The referencenet families need ReferenceNet features and IP-Adapter tokens in every UNet call.

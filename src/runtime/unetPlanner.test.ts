@@ -29,4 +29,20 @@ describe('unetPlannerFor', () => {
     expect(tight.plan).toEqual({ windowsPerCall: 1, cfgTogether: false });
     expect(tight.summary).toMatch(/lower the resolution first/);
   });
+
+  it('plans with the pack\'s query-chunked attention: 512×320, 12 frames, context 12, CFG on a 1 GiB binding limit', () => {
+    // the demo manifest states no layout, so the planner assumes SD1.5's (320..1280 channels, 8 heads)
+    const backend = { backend: 'webgpu' as const, shaderF16: true, gpu: gpu(GiB) };
+    const clip = { latentHeight: 40, latentWidth: 64, windowLengths: [12], cfg: true, contextTokens: 77, frames: 12 };
+    const whole = unetPlannerFor(manifest, backend)(clip);
+    expect(manifest.unet.attentionQueryChunks).toBeUndefined();
+    expect(whole.estimate!.largestTensorBytes).toBe(13 * 8 * 2560 * 5120 * 4); // 5.45 GB of level-0 scores
+    expect(whole.summary).toMatch(/lower the resolution first.*--attention-query-chunks 6 \(or more\)\.$/);
+    const chunkedPack: PackManifest = { ...manifest, unet: { ...manifest.unet, attentionQueryChunks: [8, 2, 1, 1] } };
+    const chunked = unetPlannerFor(chunkedPack, backend)(clip);
+    expect(chunked.plan).toEqual({ windowsPerCall: 1, cfgTogether: false });
+    expect(chunked.estimate!.largestTensorBytes).toBe(13 * 8 * 320 * 5120 * 4); // 682 MB < 1 GiB
+    expect(chunked.estimate!.peakBytes).toBeLessThanOrEqual(4 * GiB);
+    expect(chunked.summary).toMatch(/^1 window per UNet call \(1 call per step\), guidance halves apart; .*\(limit 1 GiB; attention in 8 query chunks\) on WebGPU$/);
+  });
 });

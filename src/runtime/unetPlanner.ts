@@ -26,7 +26,7 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
     vae: manifest.vae.decoderChannels ? { decoderChannels: manifest.vae.decoderChannels } : SD_VAE,
     activationBytes: manifest.dtype === 'float16' ? 2 : 4,
     residentWeightBytes: estimateGpuMemory(manifest).weightsBytes,
-    queryChunking: false,
+    queryChunks: manifest.unet.attentionQueryChunks,
     limits,
     budgetBytes: budget,
   };
@@ -34,7 +34,9 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
     const p = planMemory({ ...base, ...facts });
     const summary =
       `${describeUnetPlan(p, p.calls.length)}; estimated peak ${formatBinaryBytes(p.peak)} of a ${formatBinaryBytes(budget)} budget, ` +
-      `largest tensor ${formatBinaryBytes(p.largestTensor)} (limit ${formatBinaryBytes(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize))}) ` +
+      `largest tensor ${formatBinaryBytes(p.largestTensor)} (limit ${formatBinaryBytes(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize))}` +
+      (p.queryChunks > 1 ? `; attention in ${p.queryChunks} query chunks` : '') +
+      ') ' +
       `on ${onGpu ? 'WebGPU' : 'wasm'}` +
       (p.fits ? '' : `. ${p.advice}`);
     return {
