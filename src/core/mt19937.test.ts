@@ -14,6 +14,18 @@ describe('Mt19937', () => {
     });
   }
 
+  it('fromState(getState()) continues the same stream, across a twist, and the state is a copy', () => {
+    const a = new Mt19937(42);
+    for (let i = 0; i < 600; i++) a.nextUint32();
+    const state = a.getState();
+    const b = Mt19937.fromState(state);
+    const wa = Array.from({ length: 100 }, () => a.nextUint32()); // words 600..699: a twist at 624
+    expect(Array.from({ length: 100 }, () => b.nextUint32())).toEqual(wa);
+    const c = Mt19937.fromState(state); // b's draws did not change the state taken from a
+    expect(Array.from({ length: 3 }, () => c.nextUint32())).toEqual(wa.slice(0, 3));
+    expect(() => Mt19937.fromState({ mt: new Uint32Array(3), mti: 0 })).toThrow(/invalid state/);
+  });
+
   it('matches the doc-comment examples (reference seed 5489 and seed 0)', () => {
     const a = new Mt19937(5489);
     expect([a.nextUint32(), a.nextUint32(), a.nextUint32()]).toEqual([3499211612, 581869302, 3890346734]);

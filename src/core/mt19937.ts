@@ -21,6 +21,11 @@ const MATRIX_A = 0x9908b0df;
 const UPPER_MASK = 0x80000000;
 const LOWER_MASK = 0x7fffffff;
 
+export interface Mt19937State {
+  mt: Uint32Array;
+  mti: number;
+}
+
 export class Mt19937 {
   private readonly mt = new Uint32Array(N);
   private mti = N + 1;
@@ -28,6 +33,20 @@ export class Mt19937 {
   /** seed: a non-negative integer (safe-integer range); only its low 32 bits are used. */
   constructor(seed: number | bigint = 5489) {
     this.seed(seed);
+  }
+
+  /** The whole generator state (a copy): a run resumed elsewhere continues the same stream. */
+  getState(): Mt19937State {
+    return { mt: this.mt.slice(), mti: this.mti };
+  }
+
+  /** A generator continuing from `state` (from getState). */
+  static fromState(state: Mt19937State): Mt19937 {
+    if (state.mt.length !== N || !Number.isInteger(state.mti) || state.mti < 0 || state.mti > N + 1) throw new Error('Mt19937: invalid state');
+    const rng = new Mt19937();
+    rng.mt.set(state.mt);
+    rng.mti = state.mti;
+    return rng;
   }
 
   /** Re-seed (init_genrand). */
