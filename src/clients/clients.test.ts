@@ -3,7 +3,7 @@ import type { GenerateRequest, GeneratorApi } from '../rpc/generatorApi';
 import type { ProgressCallback, ProgressEvent } from '../rpc/progress';
 import type { EncoderApi } from '../rpc/encoderApi';
 import { createEncoderClient } from './encoderClient';
-import { createGeneratorClient } from './generatorClient';
+import { MAX_RESUMES, createGeneratorClient } from './generatorClient';
 import { normalizeWorkerError } from './normalizeError';
 import { fakeWorker } from './testWorker';
 
@@ -144,6 +144,46 @@ describe('generator client', () => {
     await h.client.ensurePack('/m.json', { backend: 'auto' }, () => {});
     expect(asked).toEqual(['auto', 'wasm', 'auto']);
     expect(h.spawned()).toBe(1);
+  });
+
+  it('a lost GPU device: a new worker, the pack loaded again, the run resumed from its checkpoint with the images sent again', async () => {
+    const resume = { shot: 0, step: 3, latents: Float32Array.of(1, 2), cond: Float32Array.of(3), kept: [], rng: { mt: new Uint32Array(624), mti: 5 }, resumes: 0 };
+    const seen: GenerateRequest[] = [];
+    const h = generatorHarness({
+      generate: async (req) => {
+        seen.push(req);
+        if (seen.length === 1) throw { code: 'device-lost', message: 'The GPU device was lost.', resume };
+        return { frameCount: 0, width: 64, height: 64, frames: [], backend: 'webgpu', timings: { totalMs: 1, msPerStep: 1, denoiseMs: 1, decodeMs: 1 } };
+      },
+    });
+    await h.client.ensurePack('/m.json', { backend: 'webgpu' }, () => {});
+    const events: ProgressEvent[] = [];
+    const req = request();
+    req.image!.rgba.fill(7);
+    await expect(h.client.generate(req, (e) => events.push(e))).resolves.toMatchObject({ backend: 'webgpu' });
+    expect(workers[0].terminated).toBe(true);
+    expect([h.spawned(), h.loads()]).toEqual([2, 2]);
+    expect(seen[0].resume).toBeUndefined();
+    expect(seen[1].resume).toMatchObject({ shot: 0, step: 3, rng: { mti: 5 } });
+    expect(Array.from(seen[1].resume!.latents)).toEqual([1, 2]);
+    expect(Array.from(seen[1].image!.rgba)).toEqual(new Array(16).fill(7));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'log', level: 'warn', message: expect.stringMatching(/device was lost; restarting/) }));
+  });
+
+  it(`gives up after ${MAX_RESUMES} restarts, and other errors are not retried`, async () => {
+    let calls = 0;
+    const h = generatorHarness({
+      generate: async (req) => {
+        calls++;
+        throw req.seed === 1 ? { code: 'device-lost', message: 'lost' } : { code: 'out-of-memory', message: 'Lower the size.' };
+      },
+    });
+    await h.client.ensurePack('/m.json', {}, () => {});
+    await expect(h.client.generate(request(), () => {})).rejects.toMatchObject({ code: 'device-lost' });
+    expect(calls).toBe(1 + MAX_RESUMES);
+    calls = 0;
+    await expect(h.client.generate({ ...request(), seed: 2 }, () => {})).rejects.toMatchObject({ code: 'out-of-memory' });
+    expect(calls).toBe(1);
   });
 
   it('abort does nothing when idle', () => {

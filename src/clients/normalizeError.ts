@@ -4,6 +4,7 @@ import { isAppError, toAppError, type AppError, type ErrorCode } from '../rpc/er
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'webgpu-unavailable',
   'out-of-memory',
+  'device-lost',
   'bad-image',
   'bad-input',
   'pack-missing',
@@ -20,8 +21,8 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
 
 function knownAppError(x: unknown): AppError | null {
   if (!isAppError(x) || !KNOWN_CODES.has(x.code)) return null;
-  const detail = (x as AppError).detail;
-  return { code: x.code, message: x.message, ...(typeof detail === 'string' ? { detail } : {}) };
+  const { detail, resume } = x as AppError;
+  return { code: x.code, message: x.message, ...(typeof detail === 'string' ? { detail } : {}), ...(resume ? { resume } : {}) };
 }
 
 /**

@@ -59,6 +59,14 @@ export interface DenoiseOptions {
    * the step restarts from its latents, which only change once all its windows are done.
    */
   onPlanShrunk?(step: number, plan: UnetPlan, error: unknown): void;
+  /** Steps already done: `latents` is L after them (a resumed run); default 0. */
+  startStep?: number;
+  /**
+   * Called after every completed step with L after it (stepsDone = i + 1) and the generator already
+   * advanced past that step: a run can be resumed from here. On the GPU-resident loop this reads L
+   * back once per step (N·4·h·w floats), so it is only done when asked.
+   */
+  onCheckpoint?(stepsDone: number, latents: Float32Array): void;
   /** The `noise_type` the Euler step draws with, and the run's generator. */
   stepNoise: { type: NoiseType; rng: Mt19937 };
   onWindow?(step: number, window: number): void;
@@ -82,7 +90,8 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   });
   try {
     const t0 = performance.now();
-    for (let i = 0; i < steps; ) {
+    const first = o.startStep ?? 0;
+    for (let i = first; i < steps; ) {
       try {
         if (shot) {
           await shot.step(i, plan, (k) => o.onWindow?.(i, k), () => checkAbort(o.signal));
@@ -99,7 +108,8 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
         continue; // the same step again, from the same latents
       }
       advanceStepNoise({ type: o.stepNoise.type, shape: o.shape, rng: o.stepNoise.rng });
-      o.onStep?.(i, (performance.now() - t0) / (i + 1));
+      if (o.onCheckpoint) o.onCheckpoint(i + 1, shot ? await shot.read() : L);
+      o.onStep?.(i, (performance.now() - t0) / (i + 1 - first));
       i++;
     }
     return shot ? await shot.read() : L;

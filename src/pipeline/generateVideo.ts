@@ -28,19 +28,28 @@
  *        L = denoise(L; C, E, P, R, windows, g_i)                                     (denoise.ts)
  *        keep [C, L] for shot 0, L for later shots;  C ← L[:, :, −1] unless fixConditionImages
  *      Shot 0 makes N − 1 frames after a generated first frame, so the first shot still has N frames.
- *   6. Decode the kept latents one frame at a time: x = vae(z / scaling_factor); (x/2 + 0.5).clamp(0, 1)
+ *   6. Decode the kept latents, vaeFramesPerCall frames per VAE call (the planner's; MuseV decodes one
+ *      at a time): x = vae(z / scaling_factor); (x/2 + 0.5).clamp(0, 1)
+ *
+ * Checkpoints: with `onCheckpoint`, the run reports where it stands at the start of every shot and
+ * after every completed step (RunCheckpoint: L, C, the finished shots, the generator's state, the
+ * plan). A request with `resume` continues from such a checkpoint (after a lost GPU device, in a new
+ * worker): text and image conditioning are computed again (deterministic), the first frame is not
+ * made again, and the shot goes on from its step with the saved L and generator, so the result is
+ * the uninterrupted run's. The resumed run takes a smaller plan (memoryPlan.shrinkUnetPlan).
  */
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
-import { describeUnetPlan, groupWindows, type PlanInput, type UnetPlan } from '../core/memoryPlan';
+import { describeUnetPlan, groupWindows, shrinkUnetPlan, type PlanInput, type UnetPlan } from '../core/memoryPlan';
 import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
 import { planWindows } from '../core/planWindows';
 import type { ClipTokenizer } from '../core/clipTokenizer';
-import type { GenerateRequest, PlanEstimate, RunPlan } from '../rpc/generatorApi';
+import type { GenerateRequest, PlanEstimate, RunCheckpoint, RunPlan } from '../rpc/generatorApi';
 import type { ProgressCallback } from '../rpc/progress';
 import { checkAbort } from './cancel';
+import { decodeFrames } from './decodeFrames';
 import { denoise } from './denoise';
 import { encodePromptPair } from './encodePrompt';
 import { firstFrameLatent } from './firstFrame';
@@ -70,8 +79,11 @@ export interface VideoOutput {
 /** What a memory planner needs to know about one shot's UNet calls (src/core/memoryPlan.ts). */
 export type UnetCallFacts = Pick<PlanInput, 'latentHeight' | 'latentWidth' | 'windowLengths' | 'cfg' | 'contextTokens' | 'frames'>;
 
-/** Chooses windows per UNet call and CFG halves together/apart; `summary` is logged with the run. */
-export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string; estimate?: PlanEstimate };
+/**
+ * Chooses windows per UNet call and CFG halves together/apart, and frames per VAE decoder call
+ * (default 1); `summary` is logged with the run.
+ */
+export type UnetPlanner = (facts: UnetCallFacts) => { plan: UnetPlan; summary: string; estimate?: PlanEstimate; vaeFramesPerCall?: number };
 
 
 export async function generateVideo(
@@ -82,6 +94,7 @@ export async function generateVideo(
   onProgress: ProgressCallback,
   signal?: AbortSignal,
   planUnet?: UnetPlanner,
+  onCheckpoint?: (checkpoint: RunCheckpoint) => void,
 ): Promise<VideoOutput> {
   const req = resolveRequest(request);
   const { width: W, height: H } = req;
@@ -90,7 +103,8 @@ export async function generateVideo(
   const w = W / cfg.vaeDownscale;
   const doCfg = req.guidanceScale > 1;
   const frameIndex = (T: number) => Array.from({ length: T }, (_, j) => (cfg.frameIndexUsesMotionSpeed ? Math.trunc(j * req.motionSpeed) : j));
-  const rng = new Mt19937(req.seed);
+  const resume = req.resume;
+  const rng = resume ? Mt19937.fromState(resume.rng) : new Mt19937(req.seed);
 
   // 1. Text: E = [video negative prompt; prompt]; E1 = [negative prompt; prompt] for the first frame.
   onProgress({ type: 'stage', stage: 'encode-text' });
@@ -116,7 +130,8 @@ export async function generateVideo(
     return f ? { ...c, ...f } : c;
   };
   let C: TensorF32;
-  if (req.firstFrame === 'image' || req.firstFrame === 'redraw') {
+  let firstLatent: Float32Array | undefined; // phase 3's, kept in checkpoints
+  if (!resume && (req.firstFrame === 'image' || req.firstFrame === 'redraw')) {
     if (!image) throw new Error(`generateVideo: firstFrame '${req.firstFrame}' needs a condition image`);
     C = await encodeLatent(nets.vaeEncoder, image, cfg.vaeScalingFactor);
     checkAbort(signal);
@@ -125,14 +140,18 @@ export async function generateVideo(
   // 3. First frame (spec §2.4): text → image, or redraw of the condition image, at T = 1.
   if (req.firstFrame !== 'image') {
     const redraw = req.firstFrame === 'redraw';
-    const ffConditioning = await withFace(
-      cfg.unetConditioning
-        ? await conditioningFor(nets, cfg, { refer: refer ?? (redraw ? image : undefined), ip: ip ?? (redraw ? image : undefined), E: E1!, ipScale: req.ipAdapterScale })
-        : undefined,
-      E1!,
-      face,
-    );
-    C = await firstFrameLatent({ nets, cfg, req, E: E1!, x0: redraw ? C! : undefined, conditioning: ffConditioning, rng, frameIndex, onProgress, signal });
+    const make = async () => {
+      const conditioning = await withFace(
+        cfg.unetConditioning
+          ? await conditioningFor(nets, cfg, { refer: refer ?? (redraw ? image : undefined), ip: ip ?? (redraw ? image : undefined), E: E1!, ipScale: req.ipAdapterScale })
+          : undefined,
+        E1!,
+        face,
+      );
+      return firstFrameLatent({ nets, cfg, req, E: E1!, x0: redraw ? C! : undefined, conditioning, rng, frameIndex, onProgress, signal });
+    };
+    C = resume?.firstFrame ? { data: resume.firstFrame, shape: [1, c4, 1, h, w] } : await make();
+    firstLatent = C.data;
     const frame = pixelsFromDecoded(await decodeLatent(nets.vaeDecoder, C.data, [1, c4, h, w], cfg.vaeScalingFactor), W, H);
     checkAbort(signal);
     refer = redraw ? frame : (refer ?? frame);
@@ -148,24 +167,43 @@ export async function generateVideo(
 
   // 5. Shots, chained end to end (spec §1.6).
   const shots = req.nBatch;
-  const kept: { data: Float32Array; t: number }[] = [];
+  const kept: { data: Float32Array; t: number }[] = resume ? [...resume.kept] : [];
   let denoiseMs = 0;
-  let shrunk: UnetPlan | undefined; // a plan made smaller after running out of memory holds for later shots
+  // A plan made smaller after running out of memory (or after a lost device: resume) holds for later shots.
+  let shrunk: UnetPlan | undefined = resume?.plan && (shrinkUnetPlan(resume.plan, doCfg) ?? resume.plan);
   let runPlan: RunPlan | undefined;
-  for (let k = 0; k < shots; k++) {
+  let vaeFramesPerCall = 1;
+  const firstShot = resume?.shot ?? 0;
+  if (resume) {
+    C = { data: resume.cond, shape: [1, c4, 1, h, w] };
+    const where = resume.shot < shots ? `step ${resume.step + 1} of shot ${resume.shot + 1}` : 'decoding';
+    const message = `The GPU device was lost; the run resumed at ${where} on a new device${shrunk ? ` with ${describeUnetPlan(shrunk)}` : ''}.`;
+    if (shrunk) onProgress({ type: 'plan', summary: message, ...shrunk, shrunk: true });
+    onProgress({ type: 'log', level: 'warn', message });
+  }
+  const checkpoint = (shot: number, step: number, latents: Float32Array) =>
+    onCheckpoint?.({
+      shot, step, latents, cond: C!.data, firstFrame: firstLatent, kept: [...kept], rng: rng.getState(),
+      plan: shrunk ?? runPlan?.planned, resumes: (resume?.resumes ?? 0) + (resume ? 1 : 0),
+    });
+  for (let k = firstShot; k < shots; k++) {
     const N = k === 0 && req.firstFrame === 'generate' ? req.frames - 1 : req.frames;
     const shape = [1, c4, N, h, w];
     const scheduler = new EulerDiscreteScheduler(cfg.scheduler);
     scheduler.setTimesteps(req.steps);
-    const latents = noiseLatents({
-      shape, noiseType: req.noiseType, wIndNoise: req.wIndNoise, rng, initNoiseSigma: scheduler.initNoiseSigma,
-      imageBased: req.imageBasedNoise ? { cond: C!, imgWeight: req.imgWeight } : undefined,
-    });
+    const resumed = resume && k === resume.shot;
+    const latents = resumed
+      ? resume.latents
+      : noiseLatents({
+          shape, noiseType: req.noiseType, wIndNoise: req.wIndNoise, rng, initNoiseSigma: scheduler.initNoiseSigma,
+          imageBased: req.imageBasedNoise ? { cond: C!, imgWeight: req.imgWeight } : undefined,
+        });
     const windows = planWindows({ frames: N, contextFrames: req.contextFrames, overlap: req.contextOverlap, schedule: req.contextSchedule, contextStride: req.contextStride });
     onProgress({ type: 'stage', stage: 'denoise', message: shots > 1 ? `Shot ${k + 1} of ${shots}` : undefined });
     const facts = { latentHeight: h, latentWidth: w, windowLengths: windows.map((c) => c.length), cfg: doCfg, contextTokens: E.shape[1], frames: N };
     const planned = planUnet?.(facts);
-    if (planned && k === 0) {
+    if (planned && k === firstShot) {
+      vaeFramesPerCall = planned.vaeFramesPerCall ?? 1;
       onProgress({ type: 'plan', summary: planned.summary, ...planned.plan });
       onProgress({ type: 'log', level: 'info', message: `Memory plan: ${planned.summary}` });
       const groups = groupWindows(facts.windowLengths, planned.plan.windowsPerCall);
@@ -175,9 +213,12 @@ export async function generateVideo(
       runPlan = { planned: plan, final: plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
     }
     const unetPlan = shrunk ?? planned?.plan;
+    if (!resumed) checkpoint(k, 0, latents);
     const t0 = performance.now();
     const L = await denoise({
       unetPlan,
+      startStep: resumed ? resume.step : 0,
+      onCheckpoint: onCheckpoint && ((step, L) => checkpoint(k, step, L)),
       onPlanShrunk: (step, plan) => {
         shrunk = plan;
         if (runPlan) runPlan.final = plan;
@@ -196,6 +237,7 @@ export async function generateVideo(
     kept.push(k === 0 ? { data: concatFrames(C!.data, C!.shape, L, shape), t: N + 1 } : { data: L, t: N });
     if (!req.fixConditionImages) C = { data: gatherFrames(L, shape, [N - 1]), shape: [1, c4, 1, h, w] };
   }
+  if (firstShot < shots) checkpoint(shots, 0, new Float32Array(0)); // every shot done: only decoding is left
 
   // 6. Decode the kept frames one at a time (VAE slicing), in output order.
   onProgress({ type: 'stage', stage: 'decode' });
@@ -208,15 +250,12 @@ export async function generateVideo(
     for (let ch = 0; ch < c4; ch++) all.set(part.data.subarray(ch * part.t * plane, (ch + 1) * part.t * plane), (ch * total + offset) * plane);
     offset += part.t;
   }
-  const frames: Uint8ClampedArray[] = [];
   const t1 = performance.now();
-  for (let f = 0; f < total; f++) {
-    const img = await decodeLatent(nets.vaeDecoder, gatherFrames(all, allShape, [f]), [1, c4, h, w], cfg.vaeScalingFactor);
-    checkAbort(signal);
-    const rgba = tensorToRgba(img, W, H);
-    frames.push(rgba);
-    onProgress({ type: 'frame', frame: f, frames: total, width: W, height: H, rgba });
-  }
+  const frames = await decodeFrames({
+    vae: nets.vaeDecoder, latents: all, shape: allShape, scalingFactor: cfg.vaeScalingFactor, width: W, height: H, framesPerCall: vaeFramesPerCall, signal,
+    onFrame: (f, rgba) => onProgress({ type: 'frame', frame: f, frames: total, width: W, height: H, rgba }),
+    onShrink: (n) => onProgress({ type: 'log', level: 'warn', message: `The GPU ran out of memory while decoding; now ${n} frame${n === 1 ? '' : 's'} per VAE call.` }),
+  });
   return {
     frames,
     width: W,

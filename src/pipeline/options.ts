@@ -39,7 +39,7 @@ export interface PipelineConfig {
 
 type ImageFields = 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage';
 /** How the worker runs the pipeline (memory planning), not what it computes: no defaults here. */
-type RunFields = 'memoryBudgetBytes' | 'unetPlan' | 'residentLoop';
+type RunFields = 'memoryBudgetBytes' | 'unetPlan' | 'residentLoop' | 'resume';
 
 /**
  * A GenerateRequest with every MuseV option resolved to its CLI default (spec §1.7): images stay

@@ -2,9 +2,12 @@
  * Errors that cross a worker boundary. Class identity does not survive postMessage; a stable
  * `code` and a message that tells the user what to do do.
  */
+
+import type { RunCheckpoint } from './generatorApi';
 export type ErrorCode =
   | 'webgpu-unavailable'
   | 'out-of-memory'
+  | 'device-lost'
   | 'bad-image'
   | 'bad-input'
   | 'pack-missing'
@@ -24,6 +27,8 @@ export interface AppError {
   message: string;
   /** Technical detail (original error text) for the log / bug report. */
   detail?: string;
+  /** 'device-lost' in the middle of a run: where to resume it (GenerateRequest.resume). */
+  resume?: RunCheckpoint;
 }
 
 /** An Error that carries an AppError; thrown inside workers, converted with `toAppError`. */
@@ -54,10 +59,25 @@ export function looksOutOfMemory(text: string): boolean {
   return /out of memory|\bOOM\b|allocation failed|Failed to allocate|exceeds the max/i.test(text);
 }
 
+/** Whether an error text (onnxruntime, WebGPU) means the GPU device was lost. */
+export function looksDeviceLost(text: string): boolean {
+  return /device (was |is )?lost|GPUDevice.*lost|lost (the )?device/i.test(text);
+}
+
+/** The 'device-lost' error; with `resume` the generator client restarts the worker and resumes the run. */
+export function deviceLost(detail: string, resume?: RunCheckpoint): AppError {
+  return {
+    code: 'device-lost',
+    message: 'The GPU device was lost (driver reset, GPU removed or reclaimed by the browser). Press Generate to try again; if it keeps happening, close other GPU-heavy tabs or choose the wasm backend.',
+    detail,
+    ...(resume ? { resume } : {}),
+  };
+}
+
 /** Normalise anything thrown into plain AppError data (safe to postMessage). */
 export function toAppError(e: unknown, fallback: ErrorCode = 'internal'): AppError {
   if (e instanceof AppErrorException) return e.appError;
-  if (isAppError(e)) return { code: e.code, message: e.message, detail: e.detail };
+  if (isAppError(e)) return { code: e.code, message: e.message, detail: e.detail, ...(e.resume ? { resume: e.resume } : {}) };
   const text = e instanceof Error ? e.message : String(e);
   if (looksOutOfMemory(text)) {
     return {
@@ -67,13 +87,7 @@ export function toAppError(e: unknown, fallback: ErrorCode = 'internal'): AppErr
       detail: text,
     };
   }
-  if (/device (was )?lost|GPUDevice.*lost/i.test(text)) {
-    return {
-      code: 'webgpu-unavailable',
-      message: 'The GPU device was lost. Reload the page; if it happens again, close other GPU-heavy tabs.',
-      detail: text,
-    };
-  }
+  if (looksDeviceLost(text)) return deviceLost(text);
   return {
     code: fallback,
     message:

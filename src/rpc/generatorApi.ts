@@ -95,6 +95,11 @@ export interface GenerateRequest {
    * runs the CPU loop (latents read back every UNet call), for comparisons and benchmarks.
    */
   residentLoop?: boolean;
+  /**
+   * Continue an interrupted run (a 'device-lost' error's `resume`) instead of starting over: the
+   * same request otherwise, so that the result is the one the uninterrupted run would have given.
+   */
+  resume?: RunCheckpoint;
   /** 'image' (default): use `image`; 'generate': make the first frame from text; 'redraw': img2img of `image`. */
   firstFrame?: FirstFrameMode;
   /** First-frame pipeline (generate/redraw): num_inference_steps, default 30. */
@@ -115,6 +120,29 @@ export interface GenerateResult {
   backend: Backend;
   /** The memory plan the run used (windows per UNet call, CFG halves, estimate vs budget). */
   plan?: RunPlan;
+}
+
+/**
+ * Where a run stands after its last completed denoising step (generateVideo's checkpoints): enough
+ * to finish it in a fresh worker on a fresh GPU device. Shots before `shot` are done (`kept`);
+ * `shot` = the request's nBatch means every shot is done and only decoding is left.
+ */
+export interface RunCheckpoint {
+  shot: number;
+  /** Steps of `shot` done; `latents` is L after them. */
+  step: number;
+  latents: Float32Array;
+  /** C of `shot`, (1, 4, 1, h, w). */
+  cond: Float32Array;
+  /** The first-frame latent (firstFrame 'generate' / 'redraw'), so that it is not made again. */
+  firstFrame?: Float32Array;
+  /** Latents of the finished shots, in output order, each (1, 4, t, h, w). */
+  kept: { data: Float32Array; t: number }[];
+  /** The run's generator after those steps (Mt19937 getState). */
+  rng: { mt: Uint32Array; mti: number };
+  /** The plan in force, and how many times the run was resumed already. */
+  plan?: UnetPlan;
+  resumes: number;
 }
 
 /** What the planner chose and how it went (GenerateResult.plan). */

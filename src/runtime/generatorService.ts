@@ -5,8 +5,8 @@
  */
 import { CancelledError, generateVideo } from '../pipeline/generateVideo';
 import { requestProblems } from '../pipeline/validateRequest';
-import { appError, toAppError } from '../rpc/errors';
-import type { BackendInfo, GenerateRequest, GeneratorApi, LoadOptions, PackSummary } from '../rpc/generatorApi';
+import { AppErrorException, appError, deviceLost, looksDeviceLost, toAppError } from '../rpc/errors';
+import type { BackendInfo, GenerateRequest, GeneratorApi, LoadOptions, PackSummary, RunCheckpoint } from '../rpc/generatorApi';
 import type { PackManifest } from '../packs/manifest';
 import type { ProgressCallback } from '../rpc/progress';
 import { checkBackendParity } from './backendParity';
@@ -72,14 +72,20 @@ function withoutResident(nets: Networks, off: boolean): Networks {
 
 export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
   let probe: Promise<WebGpuProbe> | undefined;
+  // Set once the GPU device is lost: every session on it is dead; the client restarts the worker.
+  let lost: string | undefined;
+  const probeOnce = () =>
+    (probe ??= deps.probeWebGpu!().then((p) => {
+      void p.device?.lost.then((info) => (lost = `GPU device lost (${info.reason}): ${info.message}`));
+      return p;
+    }));
   let loaded: { key: string; pack: LoadedPack; backend: BackendInfo; source: PackSource } | undefined;
 
   async function chooseBackend(options: LoadOptions): Promise<{ info: BackendInfo; device?: GPUDevice }> {
     if (options.backend === 'wasm' || !deps.probeWebGpu) {
       return { info: { backend: 'wasm', reason: options.backend === 'wasm' ? 'The wasm backend was chosen in the settings.' : 'WebGPU is not available here.', shaderF16: false } };
     }
-    probe ??= deps.probeWebGpu();
-    const p = await probe;
+    const p = await probeOnce();
     if (options.backend === 'webgpu' && p.info.backend !== 'webgpu') {
       throw appError('webgpu-unavailable', `WebGPU was requested but cannot be used: ${p.info.reason ?? 'unknown reason'}. Choose the wasm backend instead.`);
     }
@@ -114,13 +120,19 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
         if (problems.length) throw appError('bad-input', problems.join(' '));
         const incompatible = packProblem(pack, request);
         if (incompatible) throw appError('pack-incompatible', incompatible);
+        if (lost) throw new AppErrorException(deviceLost(lost, request.resume));
         const t0 = performance.now();
         const before = snapshotCounters(pack.counters);
+        let checkpoint: RunCheckpoint | undefined = request.resume;
         try {
           const planner = request.unetPlan
             ? () => ({ plan: request.unetPlan!, summary: `${describeUnetPlan(request.unetPlan!)} (fixed by the request)` })
             : unetPlannerFor(pack.manifest, backend, request.memoryBudgetBytes);
-          const out = await generateVideo(withoutResident(pack.networks, request.residentLoop === false), pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner);
+          const out = await generateVideo(
+            withoutResident(pack.networks, request.residentLoop === false), pack.tokenizer, pack.pipelineConfig, request, onProgress, undefined, planner,
+            // kept only on WebGPU, the one backend whose device can be lost
+            backend.backend === 'webgpu' ? (c) => (checkpoint = c) : undefined,
+          );
           return {
             frames: out.frames,
             frameCount: out.frames.length,
@@ -132,6 +144,10 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
           };
         } catch (e) {
           if (e instanceof CancelledError) throw appError('cancelled', 'Generation cancelled.');
+          const err = toAppError(e);
+          if (backend.backend === 'webgpu' && (lost || err.code === 'device-lost' || looksDeviceLost(err.detail ?? ''))) {
+            throw new AppErrorException(deviceLost([lost, err.detail ?? err.message].filter(Boolean).join('; '), checkpoint));
+          }
           throw e;
         }
       });
@@ -140,7 +156,7 @@ export function createGeneratorService(deps: GeneratorDeps): GeneratorApi {
     checkBackendParity() {
       return asAppError(async () => {
         if (!loaded) throw appError('pack-missing', 'Load a model pack first, then run the GPU check.');
-        const p = deps.probeWebGpu ? await (probe ??= deps.probeWebGpu()) : undefined;
+        const p = deps.probeWebGpu ? await probeOnce() : undefined;
         if (!p || p.info.backend !== 'webgpu') {
           throw appError('webgpu-unavailable', `The GPU check needs WebGPU, which is not available here: ${p?.info.reason ?? 'no WebGPU in this environment'}.`);
         }

@@ -17,7 +17,7 @@ export function isBackendChoice(x: unknown): x is BackendChoice {
  * be null: the video's negative prompt, the worker's default).
  */
 type RequestOptions = Required<
-  Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage' | 'firstFrameNegativePrompt' | 'memoryBudgetBytes' | 'unetPlan' | 'residentLoop'>
+  Omit<GenerateRequest, 'image' | 'referImage' | 'ipAdapterImage' | 'faceImage' | 'firstFrameNegativePrompt' | 'memoryBudgetBytes' | 'unetPlan' | 'residentLoop' | 'resume'>
 >;
 
 /**

@@ -25,6 +25,7 @@ export function backendLabel(actual: BackendInfo | null, probe: BackendProbe | n
 const TITLES: Record<ErrorCode, string> = {
   'webgpu-unavailable': 'GPU problem',
   'out-of-memory': 'Out of memory',
+  'device-lost': 'GPU device lost',
   'bad-image': 'Image not usable',
   'bad-input': 'Check your input',
   'pack-missing': 'Model pack not found',
