@@ -18,6 +18,14 @@ describe('unetPlannerFor', () => {
     const plan = unetPlannerFor(manifest, { backend: 'wasm', shaderF16: false })(facts);
     expect(plan.plan).toEqual({ windowsPerCall: 3, cfgTogether: true });
     expect(plan.summary).toMatch(/^3 windows per UNet call \(2 calls per step\), guidance halves together; estimated peak .* of a 3\.5 GiB budget, .* on wasm$/);
+    expect(plan.vaeFramesPerCall).toBe(10); // a 128×128 clip: every frame in one decoder call
+  });
+
+  it('gives the VAE fewer frames per call when they do not fit', () => {
+    const big = { ...facts, latentHeight: 128, latentWidth: 128 };
+    const n = unetPlannerFor(manifest, { backend: 'webgpu', shaderF16: true, gpu: gpu(GiB) }, 2 * GiB)(big).vaeFramesPerCall!;
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThan(10);
   });
 
   it('falls back to smaller calls under a small budget, and says what to lower when nothing fits', () => {

@@ -43,6 +43,7 @@ export function unetPlannerFor(manifest: PackManifest, backend: BackendInfo, bud
       plan: { windowsPerCall: p.windowsPerCall, cfgTogether: p.cfgTogether },
       summary,
       estimate: { peakBytes: p.peak, largestTensorBytes: p.largestTensor, budgetBytes: budget },
+      vaeFramesPerCall: p.vaeFramesPerCall,
     };
   };
 }
