@@ -14,7 +14,7 @@ import type { Ort, OrtSession } from './ortTypes';
 import { readVerified, type PackSource } from './packSource';
 import { attachResidentLoop, countedGraphSession } from './residentPack';
 import { newRunCounters, type RunCounters } from './runCounters';
-import { createGraphSession, onceReader, type SessionTarget } from './sessions';
+import { createGraphSession, onceReader, type SessionTarget, type VerifiedReader } from './sessions';
 import type { StepGraphBytes } from './stepGraphs';
 
 export interface LoadedPack {
@@ -77,7 +77,9 @@ export async function loadPack(
     addedTokens: tok.addedTokens,
   });
   const sessions: Partial<NetworkSessions> = {};
-  const read = onceReader(source);
+  // Shared while loading (graphs may share a data file); dropped after, so that no file's bytes
+  // stay in memory for the pack's lifetime through the recreate closures below.
+  let read: VerifiedReader | undefined = onceReader(source);
   const counters = newRunCounters();
   const gpu = target.backend === 'webgpu';
   const counting = { counters, gpu, resident: gpu && !!extras.stepGraphs };
@@ -87,12 +89,14 @@ export async function loadPack(
       if (!graph) continue; // optional graphs only where the pack has them
       onProgress({ type: 'stage', stage: 'load-pack', message: `Loading ${name.replace('_', ' ')}` });
       // fresh: a session made anew after a failed run reads its files again (runCounters.ts)
-      const create = (o: Ort, fresh: boolean) => createGraphSession(o, fresh ? onceReader(source) : read, name, graph, target);
+      const create = (o: Ort, fresh: boolean) => createGraphSession(o, fresh || !read ? onceReader(source) : read, name, graph, target);
       sessions[name] = await countedGraphSession(name, create, ort, counting);
     }
   } catch (e) {
     await Promise.all(Object.values(sessions).map((s) => (s as OrtSession).release()));
     throw e;
+  } finally {
+    read = undefined;
   }
   const s = sessions as NetworkSessions;
   const networks = ortNetworks(ort, s);

@@ -16,8 +16,10 @@ export const isUnetGraph = (name: string) => name === 'unet' || name === 'unet_s
 
 /** `ort` whose InferenceSession.create asks for every output on the GPU (onnxruntime's 'gpu-buffer'). */
 export function withOutputsOnGpu(ort: Ort): Ort {
-  const create = ((model: Uint8Array, options?: object) =>
-    ort.InferenceSession.create(model, { ...options, preferredOutputLocation: 'gpu-buffer' })) as Ort['InferenceSession']['create'];
+  type Options = Parameters<Ort['InferenceSession']['create']>[1];
+  const create = ((model: Uint8Array, options?: Options) =>
+    // a split graph's parts name their own locations (integer crossing tensors stay on the CPU)
+    ort.InferenceSession.create(model, { ...options, preferredOutputLocation: options?.preferredOutputLocation ?? 'gpu-buffer' })) as Ort['InferenceSession']['create'];
   return { ...ort, InferenceSession: { ...ort.InferenceSession, create } } as Ort;
 }
 
