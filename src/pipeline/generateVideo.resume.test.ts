@@ -4,38 +4,16 @@
  * conditioning, the decode-only checkpoint after the last shot), the resumed run gives the
  * uninterrupted run's latents and frames exactly, and makes only the UNet calls that were left.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ClipTokenizer } from '../core/clipTokenizer';
-import type { GenerateRequest, RunCheckpoint } from '../rpc/generatorApi';
-import { TOY_CLIP, TOY_CONFIG, toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import type { RunCheckpoint } from '../rpc/generatorApi';
+import { toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import { toyRunConfig, toyRunGolden as golden, toyRunRequest as requestFor, toyRunTokenizer as tokenizer } from './__fixtures__/toyRun';
 import { generateVideo } from './generateVideo';
-
-interface RunCase {
-  name: string; request: GenerateRequest; anivv1: boolean; refnet: boolean;
-  image_rgb: number[] | null; refer_rgb: number[] | null; ip_rgb: number[] | null;
-}
-const golden = JSON.parse(readFileSync(new URL('./__golden__/toy_run.json', import.meta.url), 'utf8')) as { texts: Record<string, number[]>; cases: RunCase[] };
-const tokenizer = {
-  encode: (text: string) => golden.texts[text].slice(1, golden.texts[text].indexOf(49407)),
-  bosTokenId: 49406, eosTokenId: 49407, padTokenId: 49407, maxLength: 77,
-} as unknown as ClipTokenizer;
-
-function requestFor(c: RunCase): GenerateRequest {
-  const { width: W, height: H } = c.request;
-  const image = (rgb: number[] | null) => {
-    if (!rgb) return undefined;
-    const rgba = new Uint8ClampedArray(W * H * 4);
-    for (let p = 0; p < W * H; p++) rgba.set([...rgb.slice(p * 3, p * 3 + 3), 255], p * 4);
-    return { width: W, height: H, rgba };
-  };
-  return { ...c.request, image: image(c.image_rgb), referImage: image(c.refer_rgb), ipAdapterImage: image(c.ip_rgb) };
-}
 
 describe('generateVideo resumed from a checkpoint = the uninterrupted run', () => {
   for (const c of golden.cases) {
     it(c.name, async () => {
-      const cfg = { ...TOY_CONFIG, frameIndexUsesMotionSpeed: c.anivv1, ...(c.refnet ? { unetConditioning: true, clipImage: TOY_CLIP, ipAdapterTokens: 2 } : {}) };
+      const cfg = toyRunConfig(c);
       const run = async (resume?: RunCheckpoint, onCheckpoint?: (k: RunCheckpoint) => void) => {
         const calls: UnetCall[] = [];
         const spatial: UnetCall[] = [];

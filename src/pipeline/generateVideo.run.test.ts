@@ -5,41 +5,11 @@
  * schedule, random noise, image-based noise off, frame_index · motion_speed, first frame generated
  * or redrawn on the spatial UNet. Also the progress events of shots and of the first frame.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ClipTokenizer } from '../core/clipTokenizer';
-import type { GenerateRequest } from '../rpc/generatorApi';
 import type { ProgressEvent } from '../rpc/progress';
-import { TOY_CLIP, TOY_CONFIG, toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import { toyNetworks, type UnetCall } from './__fixtures__/toyNetworks';
+import { toyRunConfig, toyRunGolden as golden, toyRunRequest as requestFor, toyRunTokenizer as tokenizer } from './__fixtures__/toyRun';
 import { generateVideo } from './generateVideo';
-
-interface RunCase {
-  name: string; request: GenerateRequest; anivv1: boolean; refnet: boolean;
-  image_rgb: number[] | null; refer_rgb: number[] | null; ip_rgb: number[] | null; latents: number[]; latents_shape: number[];
-}
-const golden = JSON.parse(readFileSync(new URL('./__golden__/toy_run.json', import.meta.url), 'utf8')) as {
-  texts: Record<string, number[]>;
-  cases: RunCase[];
-};
-
-const tokenizer = {
-  encode: (text: string) => golden.texts[text].slice(1, golden.texts[text].indexOf(49407)),
-  bosTokenId: 49406, eosTokenId: 49407, padTokenId: 49407, maxLength: 77,
-} as unknown as ClipTokenizer;
-
-function requestFor(c: RunCase): GenerateRequest {
-  const { width: W, height: H } = c.request;
-  const image = (rgb: number[] | null) => {
-    if (!rgb) return undefined;
-    const rgba = new Uint8ClampedArray(W * H * 4);
-    for (let p = 0; p < W * H; p++) {
-      rgba.set(rgb.slice(p * 3, p * 3 + 3), p * 4);
-      rgba[p * 4 + 3] = 255;
-    }
-    return { width: W, height: H, rgba };
-  };
-  return { ...c.request, image: image(c.image_rgb), referImage: image(c.refer_rgb), ipAdapterImage: image(c.ip_rgb) };
-}
 
 describe('generateVideo whole run (toy networks vs the PyTorch reference pipeline)', () => {
   for (const c of golden.cases) {
@@ -47,8 +17,7 @@ describe('generateVideo whole run (toy networks vs the PyTorch reference pipelin
       const calls: UnetCall[] = [];
       const spatial: UnetCall[] = [];
       const events: ProgressEvent[] = [];
-      const cfg = { ...TOY_CONFIG, frameIndexUsesMotionSpeed: c.anivv1, ...(c.refnet ? { unetConditioning: true, clipImage: TOY_CLIP, ipAdapterTokens: 2 } : {}) };
-      const out = await generateVideo(toyNetworks(calls, spatial, c.refnet), tokenizer, cfg, requestFor(c), (e) => events.push(e));
+      const out = await generateVideo(toyNetworks(calls, spatial, c.refnet), tokenizer, toyRunConfig(c), requestFor(c), (e) => events.push(e));
       expect(out.latents.shape).toEqual(c.latents_shape);
       let maxDiff = 0;
       out.latents.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - c.latents[i]))));
