@@ -41,7 +41,6 @@
 import { EulerDiscreteScheduler } from '../core/eulerDiscrete';
 import { guidanceSchedule } from '../core/guidance';
 import { describeUnetPlan, groupWindows, shrinkUnetPlan, type PlanInput, type UnetPlan } from '../core/memoryPlan';
-import { tensorToRgba } from '../core/imageTensor';
 import { concatFrames, gatherFrames } from '../core/latents';
 import { Mt19937 } from '../core/mt19937';
 import { planWindows } from '../core/planWindows';
@@ -177,9 +176,7 @@ export async function generateVideo(
   if (resume) {
     C = { data: resume.cond, shape: [1, c4, 1, h, w] };
     const where = resume.shot < shots ? `step ${resume.step + 1} of shot ${resume.shot + 1}` : 'decoding';
-    const message = `The GPU device was lost; the run resumed at ${where} on a new device${shrunk ? ` with ${describeUnetPlan(shrunk)}` : ''}.`;
-    if (shrunk) onProgress({ type: 'plan', summary: message, ...shrunk, shrunk: true });
-    onProgress({ type: 'log', level: 'warn', message });
+    onProgress({ type: 'log', level: 'warn', message: `The GPU device was lost; the run resumed at ${where} on a new device${shrunk ? ` with ${describeUnetPlan(shrunk)}` : ''}.` });
   }
   const checkpoint = (shot: number, step: number, latents: Float32Array) =>
     onCheckpoint?.({
@@ -210,7 +207,9 @@ export async function generateVideo(
       const callsPerStep = groups.length * (doCfg && !planned.plan.cfgTogether ? 2 : 1);
       // windows per call as run: a plan may allow more than the clip has
       const plan = { ...planned.plan, windowsPerCall: Math.max(...groups.map((g) => g.length)) };
-      runPlan = { planned: plan, final: plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
+      runPlan = { planned: plan, final: shrunk ?? plan, callsPerStep, summary: planned.summary, estimate: planned.estimate };
+      // after a lost device the smaller plan is the one in force (shown after the planner's choice)
+      if (shrunk) onProgress({ type: 'plan', summary: `After a lost GPU device: ${describeUnetPlan(shrunk)}`, ...shrunk, shrunk: true });
     }
     const unetPlan = shrunk ?? planned?.plan;
     if (!resumed) checkpoint(k, 0, latents);
@@ -239,7 +238,7 @@ export async function generateVideo(
   }
   if (firstShot < shots) checkpoint(shots, 0, new Float32Array(0)); // every shot done: only decoding is left
 
-  // 6. Decode the kept frames one at a time (VAE slicing), in output order.
+  // 6. Decode the kept frames, vaeFramesPerCall at a time, in output order.
   onProgress({ type: 'stage', stage: 'decode' });
   const total = kept.reduce((s, x) => s + x.t, 0);
   const all = new Float32Array(c4 * total * h * w);
