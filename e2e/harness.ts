@@ -9,6 +9,8 @@ void import('./ortPlacement').then((m) => m.installOrtPlacementHooks());
 void import('./residentLoopHook').then((m) => m.installResidentLoopHooks());
 // A split UNet's chained parts vs the whole graph on WebGPU (e2e/split-webgpu.spec.ts); specs wait for window.__splitChain.
 void import('./splitChainHook').then((m) => m.installSplitChainHooks());
+// A GPU device lost mid-run, resumed on a new one (e2e/device-lost.spec.ts); specs wait for window.__deviceLost.
+void import('./deviceLostHook').then((m) => m.installDeviceLostHooks());
 const status = document.getElementById('status');
 if (status) status.textContent = 'ready';
 document.body.dataset.ready = 'true';
