@@ -265,6 +265,8 @@ export function shrinkUnetPlan(plan: UnetPlan, cfg: boolean): UnetPlan | undefin
 }
 
 const GiB = 2 ** 30;
+/** The smallest budget a user or a request may set (the settings field and request validation). */
+export const MIN_BUDGET_BYTES = 0.5 * GiB;
 
 /**
  * Default budget: WebGPU does not report the GPU's memory, so take 4× the adapter's largest storage

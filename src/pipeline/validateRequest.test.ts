@@ -43,7 +43,7 @@ describe('requestProblems', () => {
   });
   it('checks the memory budget and a fixed UNet plan', () => {
     const p = requestProblems({ ...good(), memoryBudgetBytes: 1000, unetPlan: { windowsPerCall: 0, cfgTogether: true } }, { pixelMultiple: 64 }).join('\n');
-    expect(p).toMatch(/GPU memory budget must be at least 256 MiB/);
+    expect(p).toMatch(/GPU memory budget must be at least 0.5 GiB/);
     expect(p).toMatch(/Windows per UNet call must be a whole number of at least 1/);
     expect(requestProblems({ ...good(), memoryBudgetBytes: 2 ** 32, unetPlan: { windowsPerCall: 2, cfgTogether: false } }, { pixelMultiple: 64 })).toEqual([]);
   });

@@ -2,6 +2,7 @@
  * Checks a generation request against the pack before any work starts, so a bad setting gets a
  * message naming the field instead of a runtime error deep inside onnxruntime.
  */
+import { MIN_BUDGET_BYTES } from '../core/memoryPlan';
 import type { GenerateRequest, RgbaImage } from '../rpc/generatorApi';
 
 export interface RequestLimits {
@@ -44,7 +45,7 @@ export function requestProblems(r: GenerateRequest, limits: RequestLimits): stri
   if (r.fixConditionImages !== undefined && typeof r.fixConditionImages !== 'boolean') p.push(`Fix condition images must be on or off (got ${String(r.fixConditionImages)}).`);
   if (r.ipAdapterScale !== undefined && !(r.ipAdapterScale >= 0 && r.ipAdapterScale <= 10)) p.push(`IP-Adapter scale must be between 0 and 10 (got ${r.ipAdapterScale}).`);
   if (r.ipAdapterFaceScale !== undefined && !(r.ipAdapterFaceScale >= 0 && r.ipAdapterFaceScale <= 10)) p.push(`Face scale must be between 0 and 10 (got ${r.ipAdapterFaceScale}).`);
-  if (r.memoryBudgetBytes !== undefined && !(r.memoryBudgetBytes >= 2 ** 28)) p.push(`The GPU memory budget must be at least 256 MiB (got ${r.memoryBudgetBytes} bytes).`);
+  if (r.memoryBudgetBytes !== undefined && !(r.memoryBudgetBytes >= MIN_BUDGET_BYTES)) p.push(`The GPU memory budget must be at least ${MIN_BUDGET_BYTES / 2 ** 30} GiB (got ${r.memoryBudgetBytes} bytes).`);
   if (r.unetPlan !== undefined) int(r.unetPlan.windowsPerCall, 'Windows per UNet call', 1);
   oneOf(r.firstFrame, 'First frame', ['image', 'generate', 'redraw']);
   if (r.firstFrameSteps !== undefined) int(r.firstFrameSteps, 'First-frame steps', 1);

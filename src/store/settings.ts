@@ -1,4 +1,5 @@
 import type { PackDefaults } from '../packs/manifest';
+import { MIN_BUDGET_BYTES } from '../core/memoryPlan';
 import { resolveNegativePrompt } from '../core/negativePrompts';
 import { ENCODER_CHOICES, VIDEO_FORMATS, type EncoderChoice, type VideoFormat } from '../rpc/encoderApi';
 import type { GenerateRequest, LoadOptions } from '../rpc/generatorApi';
@@ -128,7 +129,7 @@ export const LIMITS: Record<NumericSettingKey | NullableNumericSettingKey, Limit
   ipAdapterFaceScale: { min: 0, max: 5, integer: false },
   firstFrameSteps: { min: 1, max: 100, integer: true },
   firstFrameGuidanceScale: { min: 0, max: 30, integer: false },
-  memoryBudgetGiB: { min: 0.5, max: 256, integer: false },
+  memoryBudgetGiB: { min: MIN_BUDGET_BYTES / 2 ** 30, max: 256, integer: false },
 };
 
 /** Settings seeded from a pack's defaults, keeping everything else (prompt, seed, MuseV options). */
