@@ -252,13 +252,13 @@ describe('createGraphSession: where a split graph keeps the tensors crossing bet
     expect(fake(out.y).disposed).toBe(0);
   });
 
-  it('WebGPU through the resident loop\'s withOutputsOnGpu: every part, the last included, returns GPU tensors', async () => {
+  it('WebGPU through the resident loop\'s withOutputsOnGpu: the parts keep their own locations (integer crossing tensors on the CPU), the last part returns GPU tensors', async () => {
     const rt = fakeRuntime();
     const session = await createGraphSession(withOutputsOnGpu(rt.ort), rt.read, 'unet', rt.graph, { backend: 'webgpu' });
-    expect(locationsAsked(rt.created)).toEqual(['gpu-buffer', 'gpu-buffer', 'gpu-buffer']);
+    expect(locationsAsked(rt.created)).toEqual([{ h: 'gpu-buffer', skip: 'gpu-buffer', dead: 'gpu-buffer' }, { g: 'gpu-buffer' }, 'gpu-buffer']);
     const out = await session.run(feeds());
     expect(fake(out.y).location).toBe('gpu-buffer');
-    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu', shape: 'gpu-buffer' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
+    expect(rt.parts.map((p) => p.fed[0])).toEqual([{ a: 'cpu' }, { h: 'gpu-buffer', b: 'cpu', shape: 'cpu' }, { g: 'gpu-buffer', skip: 'gpu-buffer' }]);
     expect(rt.parts.slice(0, 2).flatMap((p) => p.made).map((t) => [t.disposed, t.reads])).toEqual([[1, 0], [1, 0], [1, 0], [1, 0], [1, 0]]);
     expect([fake(out.y).disposed, fake(out.y).reads]).toEqual([0, 0]);
   });
