@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import onnx
@@ -106,6 +106,23 @@ def toposort(model: onnx.ModelProto) -> None:
         raise ValueError(f"graph has a cycle or dangling inputs ({len(nodes) - len(out)} nodes unsorted)")
     del g.node[:]
     g.node.extend(out)
+
+
+def splice_nodes(model: onnx.ModelProto, nodes: Sequence[onnx.NodeProto],
+                 added: Sequence[Tuple[onnx.NodeProto, List[onnx.NodeProto]]], removed: Set[int]) -> None:
+    """Rebuild the main graph from `nodes` (its node list before a rewrite): each (anchor, new) of
+    `added` puts the new nodes just before the anchor, the nodes whose id() is in `removed` are
+    dropped (an anchor may be one of them), and the result is sorted topologically (`toposort`)."""
+    anchors = {id(a): new for a, new in added}
+    out_nodes: List[onnx.NodeProto] = []
+    for n in nodes:
+        if id(n) in anchors:
+            out_nodes.extend(anchors[id(n)])
+        if id(n) not in removed:
+            out_nodes.append(n)
+    del model.graph.node[:]
+    model.graph.node.extend(out_nodes)
+    toposort(model)
 
 
 def remove_dead(model: onnx.ModelProto) -> int:

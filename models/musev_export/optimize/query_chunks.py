@@ -8,7 +8,7 @@ which becomes (..., ⌈S_q / n⌉, S_k) instead of (..., S_q, S_k). That is what
 storage-binding limit (512×320, 13 frames: 5.45 GB).
 
 The pass rewrites the plain attention that torch 1.13 exports (the pattern optimize/mha.py
-documents) at every UNet site whose per-head tensors have rank 4 — the spatial self / reference /
+documents, matched by optimize/attention_sites.py) at every UNet site whose per-head tensors have rank 4 — the spatial self / reference /
 cross attentions (attn1, attn2 with its IP-Adapter / FaceID branches) and the ReferenceNet fuse
 attentions, where S_q = h·w of the site's level — and leaves rank 5 alone (the temporal
 transformers: S = frames, scores g·k·S·H·F² are small):
@@ -51,7 +51,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from .graph import Names, attr, const_value, consumers, producers, toposort
+from .attention_sites import AttentionSites, NoMatch
+from .graph import Names
 
 SITE_SCOPE = re.compile(
     r"^/unet/(?:(?P<blocks>down_blocks|up_blocks)\.(?P<i>\d+)/(?P<kind>attentions|refer_emb_attns)\.(?P<j>\d+)/"
@@ -110,14 +111,6 @@ class QueryChunkReport:
                 "chunked": self.chunked, "sites_per_level": dict(self.sites_per_level), "skipped": dict(self.skipped)}
 
 
-class _NoMatch(Exception):
-    pass
-
-
-def _perm(r: int, tail: Tuple[int, int, int]) -> List[int]:
-    return list(range(r - 3)) + list(tail)
-
-
 def chunk_attention_queries(model: onnx.ModelProto, chunks: int) -> QueryChunkReport:
     """In place: every rank-4 attention site of a UNet graph at level l computes its scores over
     ⌈chunks / 4^l⌉ query slices (report.per_level). Raises ValueError when `chunks` is out of
@@ -129,117 +122,35 @@ def chunk_attention_queries(model: onnx.ModelProto, chunks: int) -> QueryChunkRe
     if not isinstance(chunks, int) or isinstance(chunks, bool) or not 2 <= chunks <= most:
         raise ValueError(f"query chunks must be an integer in 2..{most} (4^(levels-1): every chunk of every level "
                          f"non-empty at the smallest latent) (got {chunks!r})")
-    g = model.graph
     report = QueryChunkReport(chunks=chunks, per_level=query_chunk_schedule(chunks, levels))
-    inits = {i.name: i for i in g.initializer}
-    nodes = list(g.node)
-    prods = producers(nodes)
-    cons = consumers(nodes)
-    outputs = {o.name for o in g.output}
+    sites = AttentionSites(model)
     names = Names(model)
-    removed: set = set()
-    added: List[Tuple[onnx.NodeProto, List[onnx.NodeProto]]] = []
 
-    def only_use(name: str, user: onnx.NodeProto) -> None:
-        users = cons.get(name, [])
-        if name in outputs or len(users) != 1 or users[0] is not user:
-            raise _NoMatch("intermediate tensor has other consumers")
-
-    def prod(name: str, op: str) -> onnx.NodeProto:
-        n = prods.get(name)
-        if n is None or n.op_type != op or id(n) in removed:
-            raise _NoMatch(f"expected {op}")
-        return n
-
-    def is_scalar(name: str) -> bool:
-        v = const_value(name, inits, prods)
-        return v is not None and v.size == 1
-
-    def head_split(t: Optional[onnx.NodeProto], tail) -> Tuple[onnx.NodeProto, int]:
-        """Transpose(t) <- Reshape([0..,-1,H,d]): returns (reshape, rank of the per-head tensor)."""
-        if t is None or t.op_type != "Transpose" or id(t) in removed:
-            raise _NoMatch("expected Transpose")
-        r = prod(t.input[0], "Reshape")
-        only_use(r.output[0], t)
-        shape = const_value(r.input[1], inits, prods)
-        if shape is None or shape.ndim != 1:
-            raise _NoMatch("head reshape shape not constant")
-        rank, s = len(shape), [int(x) for x in shape]
-        if rank not in (4, 5) or any(x != 0 for x in s[: rank - 3]) or s[rank - 3] != -1 or min(s[-2:]) <= 0:
-            raise _NoMatch(f"head reshape {s}")
-        if list(attr(t, "perm") or []) != _perm(rank, tail(rank)):
-            raise _NoMatch("head transpose perm")
-        return r, rank
-
-    for sm in nodes:
-        if sm.op_type != "Softmax":
-            continue
+    for sm in sites.softmaxes():
         report.softmax_sites += 1
         try:
-            if attr(sm, "axis", -1) != -1:
-                raise _NoMatch("softmax axis is not -1")
-            scores = prods.get(sm.input[0])
-            site: List[onnx.NodeProto] = []
-            if scores is not None and scores.op_type == "Add":
-                raise _NoMatch("additive mask before Softmax")
-            if scores is not None and scores.op_type in ("Mul", "Div"):
-                other = [i for i in scores.input if not is_scalar(i)]
-                if len(other) != 1 or len(scores.input) != 2:
-                    raise _NoMatch("score scaling is not by a constant")
-                only_use(scores.output[0], sm)
-                site.append(scores)
-                qk_mm = prod(other[0], "MatMul")
-                only_use(qk_mm.output[0], scores)
-            else:
-                qk_mm = prod(sm.input[0], "MatMul")
-                only_use(qk_mm.output[0], sm)
-            users = cons.get(sm.output[0], [])
-            if len(users) != 1 or users[0].op_type != "MatMul" or users[0].input[0] != sm.output[0] or sm.output[0] in outputs:
-                raise _NoMatch("softmax output is not the left operand of one MatMul")
-            av_mm = users[0]
-            out_t = cons.get(av_mm.output[0], [])
-            if len(out_t) != 1 or out_t[0].op_type != "Transpose" or av_mm.output[0] in outputs:
-                raise _NoMatch("attention output is not transposed back")
-            out_t = out_t[0]
-            out_r = cons.get(out_t.output[0], [])
-            if len(out_r) != 1 or out_r[0].op_type != "Reshape" or out_t.output[0] in outputs:
-                raise _NoMatch("attention output is not merged back")
-            out_r = out_r[0]
-            qt, kt, vt = prods.get(qk_mm.input[0]), prods.get(qk_mm.input[1]), prods.get(av_mm.input[1])
-            q_r, rank = head_split(qt, lambda r: (r - 2, r - 3, r - 1))
-            k_r, rk = head_split(kt, lambda r: (r - 2, r - 1, r - 3))
-            v_r, rv = head_split(vt, lambda r: (r - 2, r - 3, r - 1))
-            for t, user in ((qt, qk_mm), (kt, qk_mm), (vt, av_mm)):
-                only_use(t.output[0], user)
-            if not rank == rk == rv:
-                raise _NoMatch("q/k/v head layouts differ")
+            site = sites.match(sm, masks=False)
+            if sm.output[0] in sites.outputs:
+                raise NoMatch("softmax output is not the left operand of one MatMul")
+            rank = site.rank
             if rank == 5:
-                raise _NoMatch("temporal attention (rank-5 heads, S = frames): not chunked")
+                raise NoMatch("temporal attention (rank-5 heads, S = frames): not chunked")
             level = site_level(sm.name, levels, resnets)
             if level is None:
                 raise ValueError(f"query chunking: cannot tell the UNet level of attention {sm.name!r}")
             report.sites_per_level[level] = report.sites_per_level.get(level, 0) + 1
             n = report.per_level[level]
             if n == 1:
-                raise _NoMatch(f"level {level}: 1 chunk")
-            if list(attr(out_t, "perm") or []) != _perm(rank, (rank - 2, rank - 3, rank - 1)):
-                raise _NoMatch("output transpose perm")
-            merge = const_value(out_r.input[1], inits, prods)
+                raise NoMatch(f"level {level}: 1 chunk")
+            site.check_output_perm()
+            merge = sites.const(site.out_reshape.input[1])
             if merge is None or [int(x) for x in merge][: rank - 2] != [0] * (rank - 3) + [-1]:
-                raise _NoMatch("output merge reshape")
-            q_chain = [q_r, qt]
-            q_src = q_r.input[0]
-            mul = prods.get(q_src)
-            if mul is not None and mul.op_type == "Mul" and id(mul) not in removed and len(mul.input) == 2:
-                scalars = [is_scalar(i) for i in mul.input]
-                if sum(scalars) == 1 and len(cons.get(q_src, [])) == 1 and q_src not in outputs:
-                    q_chain = [mul] + q_chain
-                    q_src = mul.input[scalars.index(False)]
-        except _NoMatch as e:
+                raise NoMatch("output merge reshape")
+        except NoMatch as e:
             report.skip(str(e))
             continue
 
-        pattern = q_chain + [k_r, kt, v_r, vt, qk_mm] + site + [sm, av_mm, out_t, out_r]
+        pattern, q_src, out_r = site.nodes, site.q_in, site.out_reshape
         base = sm.name.rsplit("/", 1)[0] if "/" in sm.name else (sm.name or "attention")
         new: List[onnx.NodeProto] = []
 
@@ -278,8 +189,9 @@ def chunk_attention_queries(model: onnx.ModelProto, chunks: int) -> QueryChunkRe
                 copy.CopyFrom(node)
                 copy.name = names.new(f"{base}/qchunk{i}/{(node.name or node.op_type).rsplit('/', 1)[-1]}")
                 del copy.input[:]
-                # q_src is replaced only as the q chain's input; k_in / v_in stay whole
-                copy.input.extend(rename[x] if x in internal or (x == q_src and node is q_chain[0]) else x for x in node.input)
+                # q_src is replaced only as the input of the q chain (pattern[0]: the Mul, or q's head
+                # Reshape); k_in / v_in stay whole
+                copy.input.extend(rename[x] if x in internal or (x == q_src and node is pattern[0]) else x for x in node.input)
                 del copy.output[:]
                 for o in node.output:
                     rename[o] = names.new(f"{base}/qchunk{i}/{o.rsplit('/', 1)[-1]}")
@@ -287,20 +199,9 @@ def chunk_attention_queries(model: onnx.ModelProto, chunks: int) -> QueryChunkRe
                 new.append(copy)
             parts.append(rename[out_r.output[0]])
         new.append(helper.make_node("Concat", parts, [out_r.output[0]], name=names.new(f"{base}/qchunk_concat/Concat"), axis=-2))
-        for node in pattern:
-            removed.add(id(node))
-        added.append((out_r, new))
+        sites.replace(site, new)
         report.chunked += 1
 
     if report.chunked:
-        anchors = {id(a): new for a, new in added}
-        out_nodes: List[onnx.NodeProto] = []
-        for n in nodes:
-            if id(n) in anchors:
-                out_nodes.extend(anchors[id(n)])
-            if id(n) not in removed:
-                out_nodes.append(n)
-        del g.node[:]
-        g.node.extend(out_nodes)
-        toposort(model)
+        sites.splice(model)
     return report
