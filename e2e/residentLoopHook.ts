@@ -31,6 +31,11 @@ export interface ResidentLoopReport {
   maxAbsDiff: number;
   resident: RunCounters & { ms: number };
   cpu: RunCounters & { ms: number };
+  /**
+   * The resident loop with a checkpoint after every step (what the generator does on WebGPU, for a
+   * lost device): L read back each step and kept on the device for the next one.
+   */
+  checkpointed: RunCounters & { ms: number; maxAbsDiff: number; checkpoints: number; lastCheckpointIsResult: boolean };
   sessionsAtLoad: number;
   sessionsDuringRuns: number;
   logs: string[];
@@ -86,13 +91,15 @@ async function compare(c: LoopCase): Promise<ResidentLoopReport> {
     const E = { data: seeded(B * 77 * 32, 12, 1), shape: [B, 77, 32] };
     const cond = { data: seeded(4 * h * w, 13, 1), shape: [1, 4, 1, h, w] };
     const windows = planWindows({ frames: c.frames, contextFrames: c.contextFrames, overlap: c.contextOverlap, schedule: 'uniform_v2' });
-    const run = async (label: string, unet: DenoiserNet) => {
+    const checkpoints: Float32Array[] = [];
+    const run = async (label: string, unet: DenoiserNet, onCheckpoint?: (step: number, L: Float32Array) => void) => {
       const before = snapshotCounters(pack.counters);
       const t1 = performance.now();
       const out = await denoise({
         unet, scheduler, latents, shape, E, cond, windows, doCfg: B === 2, guidance: new Array<number>(c.steps).fill(c.guidanceScale),
         frameIndex: (T) => Array.from({ length: T }, (_, j) => j), unetPlan: { windowsPerCall: 1, cfgTogether: true },
         stepNoise: { type: 'random', rng: new Mt19937(1) },
+        onCheckpoint,
         onWindow: (i, k) => trace(`${label} step ${i} window ${k}`),
         onStep: (i) => trace(`${label} step ${i} submitted`),
       });
@@ -102,8 +109,13 @@ async function compare(c: LoopCase): Promise<ResidentLoopReport> {
     const u = pack.networks.unet;
     const a = await run('resident', u);
     const b = await run('cpu', { predict: u.predict.bind(u) });
-    let maxAbsDiff = a.latents.length === b.latents.length ? 0 : Infinity;
-    for (let k = 0; k < a.latents.length; k++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a.latents[k] - b.latents[k]));
+    const c2 = await run('checkpointed', u, (_, L) => checkpoints.push(L.slice()));
+    const diff = (x: Float32Array, y: Float32Array) => {
+      let m = x.length === y.length ? 0 : Infinity;
+      for (let k = 0; k < x.length; k++) m = Math.max(m, Math.abs(x[k] - y[k]));
+      return m;
+    };
+    const maxAbsDiff = diff(a.latents, b.latents);
     return {
       backend: probe.info.backend,
       adapter: probe.info.gpu?.description || probe.info.gpu?.vendor,
@@ -112,6 +124,10 @@ async function compare(c: LoopCase): Promise<ResidentLoopReport> {
       maxAbsDiff,
       resident: a.counters,
       cpu: b.counters,
+      checkpointed: {
+        ...c2.counters, maxAbsDiff: diff(c2.latents, b.latents), checkpoints: checkpoints.length,
+        lastCheckpointIsResult: checkpoints.length > 0 && diff(checkpoints[checkpoints.length - 1], c2.latents) === 0,
+      },
       sessionsAtLoad,
       sessionsDuringRuns: pack.counters.sessionsCreated - sessionsAtLoad,
       logs,

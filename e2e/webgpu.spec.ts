@@ -54,4 +54,12 @@ test('GPU-resident loop: same latents as the CPU loop, nothing read back during 
   expect(r.resident.unetRuns).toBe(4);
   expect(r.sessionsAtLoad).toBeGreaterThan(4); // the pack's graphs + the 4 step graphs
   expect(r.sessionsDuringRuns).toBe(0);
+  // with a checkpoint after every step: the same latents, L read back once per step (the final read
+  // is the last checkpoint's), UNet outputs never, and L stays a GPU tensor for the next step
+  console.log(`checkpointed: max |diff| vs CPU loop ${r.checkpointed.maxAbsDiff.toExponential(2)}, ${r.checkpointed.checkpoints} checkpoints, L read back ${r.checkpointed.latentBytesReadBack} B, ${r.checkpointed.ms.toFixed(0)} ms`);
+  expect(r.checkpointed.maxAbsDiff).toBeLessThanOrEqual(1e-4);
+  expect(r.checkpointed.checkpoints).toBe(2);
+  expect(r.checkpointed.lastCheckpointIsResult).toBe(true);
+  expect(r.checkpointed.latentBytesReadBack).toBe(2 * 4 * 3 * 8 * 8 * 4);
+  expect(r.checkpointed.unetBytesReadBack).toBe(0);
 });

@@ -6,12 +6,16 @@ const ms = (v) => (v === undefined || v === null || Number.isNaN(v) ? 'n/a' : v 
 const gib = (b) => (b === undefined ? 'n/a' : `${(b / 2 ** 30).toFixed(2)} GiB`);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
 const counters = (x) => x?.timings?.counters;
-/** Bytes read back per denoising step: the GPU-resident loop's own per-step list, else every read spread over the steps. */
+/**
+ * Bytes read back per denoising step: the GPU-resident loop's own per-step list (plus L, read once
+ * per step for the lost-device checkpoints), else every UNet read spread over the steps.
+ */
 const perStep = (x) => {
   const c = counters(x);
   if (!c) return 'n/a';
+  const n = Math.round(x.timings.denoiseMs / x.msPerStep);
   const steps = c.stepBytesReadBack?.length ? c.stepBytesReadBack : null;
-  return steps ? `${Math.max(...steps)} B` : `${Math.round(c.unetBytesReadBack / (x.timings.denoiseMs / x.msPerStep))} B`;
+  return steps ? `${Math.max(...steps)} B of UNet outputs + ${Math.round(c.latentBytesReadBack / n)} B of L (checkpoint)` : `${Math.round(c.unetBytesReadBack / n)} B`;
 };
 /** On wasm `run` is the work; on WebGPU it returns once the work is queued, so the GPU time lands in the read-back waits. */
 const ortShare = (x, backend) => {

@@ -70,6 +70,7 @@ async function runOne(session: OrtSession, feeds: Feeds, output: string, what: s
 
 class Shot implements ResidentShot {
   private L: OrtTensor;
+  private lastRead?: { of: OrtTensor; data: Float32Array };
   private readonly up: Uploads;
   private readonly B: number;
   private readonly nv: number;
@@ -177,8 +178,17 @@ class Shot implements ResidentShot {
     return runOne(this.d.steps.accumulate, feeds, 'acc_out', 'window averaging');
   }
 
-  read(): Promise<Float32Array> {
-    return readLatents(this.L, this.d.counters);
+  async read(): Promise<Float32Array> {
+    if (this.lastRead?.of === this.L) return this.lastRead.data; // L unchanged since: no second read
+    const t = this.L;
+    const data = await readLatents(t, this.d.counters);
+    // getData() leaves the tensor 'cpu' (its data cached), and a CPU tensor fed to the next step
+    // would be uploaded again: wrap its device buffer, still alive, as a GPU tensor once more.
+    if (t.location === 'cpu' && !this.up.owns(t) && this.d.device) {
+      this.L = this.d.ort.Tensor.fromGpuBuffer(t.gpuBuffer, { dataType: 'float32', dims: t.dims, dispose: () => t.dispose() });
+    }
+    this.lastRead = { of: this.L, data };
+    return data;
   }
 
   dispose(): void {
