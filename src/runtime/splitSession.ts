@@ -21,8 +21,8 @@
  * values onnxruntime computes and reads on the CPU) stay on the CPU. Graph outputs (noise_pred) keep
  * the location the caller asks of the session: CPU by default; 'gpu-buffer' when the caller's
  * InferenceSession.create asks for every output on the GPU (the resident loop's withOutputsOnGpu,
- * residentPack.ts, which then also covers the crossing tensors). On wasm no location is asked for:
- * everything stays on the CPU, as before.
+ * residentPack.ts, which keeps the locations a part names: only the last part's outputs change).
+ * On wasm no location is asked for: everything stays on the CPU, as before.
  *
  * A session with 'gpu-buffer' outputs is broken for good by one failed run (onnxruntime-web 1.30,
  * web-platform-notes "GPU-resident loop"); given `recreate`, a part whose run failed is made anew
