@@ -254,6 +254,19 @@ def test_masked_attention_becomes_mha_with_attention_bias(tmp_path):
     assert float(np.abs(got - ref).max()) <= 1e-5
 
 
+def test_attention_whose_probabilities_are_a_graph_output_is_not_fused(tmp_path):
+    """Fusing would drop the Softmax output the graph returns: the site is skipped, the graph kept."""
+    m = _MaskedSelfAttention().eval()
+    torch.onnx.export(m, (torch.randn(2, 10, 16),), str(tmp_path / "attn.onnx"), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "b", 1: "n"}, "y": {0: "b", 1: "n"}}, opset_version=17)
+    model = onnx.load(str(tmp_path / "attn.onnx"))
+    sm = next(n for n in model.graph.node if n.op_type == "Softmax")
+    model.graph.output.append(onnx.helper.make_value_info(sm.output[0], onnx.TypeProto()))
+    report = fuse_attention(model)
+    assert report.fused == 0 and report.softmax_sites == 1, report.as_dict()
+    assert any(n.op_type == "Softmax" and n.output[0] == sm.output[0] for n in model.graph.node)
+
+
 def test_clip_vision_tower_fuses_fully(tmp_path):
     """The CLIP vision tower (IP-Adapter image encoder) splits heads with constant shapes like the
     text encoder, so every attention becomes MultiHeadAttention and the output is unchanged."""

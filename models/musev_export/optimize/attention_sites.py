@@ -12,8 +12,7 @@ per-head tensors (4, or 5 for the temporal transformer) it is, from each Softmax
 `AttentionSites.match` walks it and returns an `AttentionSite` (the matched nodes and the
 q_in / k_in / v_in tensors), or raises `NoMatch` with the reason the pass reports under
 `skipped`. It checks what every rewrite needs: each intermediate tensor has the next node of the
-pattern as its only consumer and is not a graph output (the Softmax's output excepted: this walk
-does not check it, query_chunks.py does, mha.py does not), the head reshapes are constant with
+pattern as its only consumer and is not a graph output (a rewrite would drop it), the head reshapes are constant with
 the layout above and the head transposes have its perms, q / k / v have the same rank, a score
 Mul|Div is by a constant, and a mask is derived from a constant of rank 2-4 (accepted only when the
 caller asks for masks). The q Mul is part of the site only when it is by a constant and its
@@ -192,7 +191,7 @@ class AttentionSites:
         if mask is not None:
             score_nodes.append(mask_add)
         users = cons.get(sm.output[0], [])
-        if len(users) != 1 or users[0].op_type != "MatMul" or users[0].input[0] != sm.output[0]:
+        if len(users) != 1 or users[0].op_type != "MatMul" or users[0].input[0] != sm.output[0] or sm.output[0] in outputs:
             raise NoMatch("softmax output is not the left operand of one MatMul")
         av_mm = users[0]
         out_t = cons.get(av_mm.output[0], [])

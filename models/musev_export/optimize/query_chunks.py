@@ -130,8 +130,6 @@ def chunk_attention_queries(model: onnx.ModelProto, chunks: int) -> QueryChunkRe
         report.softmax_sites += 1
         try:
             site = sites.match(sm, masks=False)
-            if sm.output[0] in sites.outputs:
-                raise NoMatch("softmax output is not the left operand of one MatMul")
             rank = site.rank
             if rank == 5:
                 raise NoMatch("temporal attention (rank-5 heads, S = frames): not chunked")
