@@ -9,16 +9,16 @@ per-head tensors (4, or 5 for the temporal transformer) it is, from each Softmax
     v_in ──────────Reshape([0..,-1,H,d])─Transpose([..,r-2,r-3,r-1])─────────────────────────────────────────────MatMul─
          Transpose ─ Reshape → out
 
-`AttentionSites.match` walks it and returns an `AttentionSite` (the matched nodes and the
-q_in / k_in / v_in tensors), or raises `NoMatch` with the reason the pass reports under
-`skipped`. It checks what every rewrite needs: each intermediate tensor has the next node of the
-pattern as its only consumer and is not a graph output (a rewrite would drop it), the head reshapes are constant with
-the layout above and the head transposes have its perms, q / k / v have the same rank, a score
+`AttentionSites.match` walks it and returns an `AttentionSite` (the matched nodes and the q_in /
+k_in / v_in tensors), or raises `NoMatch` with the reason the pass reports under `skipped`. It
+checks what every rewrite needs: each intermediate tensor has the next node of the pattern as its
+only consumer and is not a graph output (a rewrite would drop it), the head reshapes are constant
+with the layout above and the head transposes have its perms, q / k / v have the same rank, a score
 Mul|Div is by a constant, and a mask is derived from a constant of rank 2-4 (accepted only when the
-caller asks for masks). The q Mul is part of the site only when it is by a constant and its
-output feeds q's head Reshape alone. The output Transpose's perm (`AttentionSite.check_output_perm`), the merge Reshape's
-shape and the heads are left to the passes, which need different things of them. Nodes of a site
-already rewritten (`replace`) do not match again; `splice` then rebuilds the graph.
+caller asks for masks). The q Mul is part of the site only when it is by a constant and its output
+feeds q's head Reshape alone. The output Transpose's perm (`AttentionSite.check_output_perm`), the
+merge Reshape's shape and the heads are left to the passes, which need different things of them.
+Nodes of a site already rewritten (`replace`) do not match again; `splice` then rebuilds the graph.
 """
 from __future__ import annotations
 
