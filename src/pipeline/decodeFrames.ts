@@ -20,7 +20,7 @@
  * A call of one frame that runs out of memory rethrows the error.
  */
 import { tensorToRgba } from '../core/imageTensor';
-import { AppErrorException } from '../rpc/errors';
+import { isOutOfMemory } from '../rpc/errors';
 import { checkAbort } from './cancel';
 import { decodeLatent } from './images';
 import type { VaeDecoderNet } from './networks';
@@ -46,7 +46,6 @@ export interface DecodeFramesOptions {
   signal?: AbortSignal;
 }
 
-const isOutOfMemory = (e: unknown) => e instanceof AppErrorException && e.appError.code === 'out-of-memory';
 
 /** (1, c, T, h, w) frames f … f + k − 1 → (k, c, h, w): the frame axis becomes the batch. */
 export function framesAsBatch(latents: Float32Array, shape: readonly number[], f: number, k: number): Float32Array {

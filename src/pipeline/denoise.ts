@@ -29,7 +29,7 @@ import { checkAbort } from './cancel';
 import type { DenoiserNet, TensorF32, UnetConditioning } from './networks';
 import { predictWindows } from './unetBatch';
 import { groupWindows, shrinkUnetPlan, type UnetPlan } from '../core/memoryPlan';
-import { AppErrorException, appError } from '../rpc/errors';
+import { AppErrorException, appError, isOutOfMemory } from '../rpc/errors';
 
 export interface DenoiseOptions {
   unet: DenoiserNet;
@@ -150,7 +150,6 @@ async function noisePrediction(o: DenoiseOptions, i: number, L: Float32Array, pl
   return acc;
 }
 
-const isOutOfMemory = (e: unknown) => e instanceof AppErrorException && e.appError.code === 'out-of-memory';
 
 function outOfMemoryAtSmallestPlan(e: unknown): AppErrorException {
   return appError(

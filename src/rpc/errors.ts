@@ -54,6 +54,9 @@ export function isAppError(x: unknown): x is AppError {
   );
 }
 
+/** Whether `e` is our out-of-memory error (a step or a decode call retried with a smaller plan). */
+export const isOutOfMemory = (e: unknown): boolean => e instanceof AppErrorException && e.appError.code === 'out-of-memory';
+
 /** Whether an error text (onnxruntime, WebGPU, wasm) means memory ran out. */
 export function looksOutOfMemory(text: string): boolean {
   return /out of memory|\bOOM\b|allocation failed|Failed to allocate|exceeds the max/i.test(text);
