@@ -19,6 +19,7 @@ import type { GenerateRequest, GeneratorApi } from '../src/rpc/generatorApi';
 import type { ProgressEvent } from '../src/rpc/progress';
 import { createGeneratorService } from '../src/runtime/generatorService';
 import { httpPackSource } from '../src/runtime/packSource';
+import { fetchStepGraphs } from '../src/runtime/stepGraphs';
 import { probeWebGpu } from '../src/runtime/webgpuDevice';
 
 export interface DeviceLostReport {
@@ -48,7 +49,7 @@ async function run(request: GenerateRequest): Promise<DeviceLostReport> {
     createGeneratorService({
       ort,
       sourceFor: (url) => httpPackSource(new URL('.', url).href),
-      stepGraphs: async (name) => new Uint8Array(await (await fetch(`/graphs/${name}.onnx`)).arrayBuffer()),
+      stepGraphs: fetchStepGraphs(location.origin),
       probeWebGpu: async () => {
         const p = await probeWebGpu();
         if (p.device) devices.push(p.device);

@@ -21,6 +21,7 @@ import type { RunCounters } from '../src/rpc/runCounters';
 import { loadPack } from '../src/runtime/loadPack';
 import { httpPackSource } from '../src/runtime/packSource';
 import { countersSince, snapshotCounters } from '../src/runtime/runCounters';
+import { fetchStepGraphs } from '../src/runtime/stepGraphs';
 import { probeWebGpu } from '../src/runtime/webgpuDevice';
 
 export interface ResidentLoopReport {
@@ -73,11 +74,7 @@ async function compare(c: LoopCase): Promise<ResidentLoopReport> {
   const logs: string[] = [];
   const t0 = performance.now();
   const trace = (what: string) => console.log(`[resident] ${((performance.now() - t0) / 1000).toFixed(1)} s ${what}`);
-  const stepGraphs = async (name: string) => {
-    const res = await fetch(`/graphs/${name}.onnx`);
-    if (!res.ok) throw new Error(`HTTP ${res.status} for /graphs/${name}.onnx`);
-    return new Uint8Array(await res.arrayBuffer());
-  };
+  const stepGraphs = fetchStepGraphs(location.origin);
   const source = httpPackSource(new URL('/packs/tiny-musev/', location.href).href);
   const pack = await loadPack(ort, source, { backend: 'webgpu', device: probe.device }, (e) => e.type === 'log' && logs.push(e.message), undefined, { stepGraphs });
   trace('pack loaded');

@@ -11,6 +11,7 @@ import { configureOrt } from '../src/runtime/ortEnv';
 import { opfsStorage } from '../src/packs/opfsStorage';
 import { httpPackSource } from '../src/runtime/packSource';
 import { storedPackId, storedPackSource } from '../src/runtime/storedPackSource';
+import { fetchStepGraphs } from '../src/runtime/stepGraphs';
 import { probeWebGpu } from '../src/runtime/webgpuDevice';
 
 configureOrt(ort, { wasmUrl: ortWasmUrl });
@@ -25,10 +26,6 @@ Comlink.expose(
     },
     probeWebGpu: () => probeWebGpu(),
     // The GPU-resident loop's step graphs, served with the app (public/graphs, sha256-checked on load).
-    stepGraphs: async (name) => {
-      const res = await fetch(new URL(`${import.meta.env.BASE_URL}graphs/${name}.onnx`, self.location.origin));
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return new Uint8Array(await res.arrayBuffer());
-    },
+    stepGraphs: fetchStepGraphs(new URL(import.meta.env.BASE_URL, self.location.origin).href),
   }),
 );

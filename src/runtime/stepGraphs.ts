@@ -22,6 +22,16 @@ export type StepSessions = Record<StepGraphName, OrtSession>;
 /** The bytes of `<name>.onnx` (the worker fetches `graphs/<name>.onnx`; Node tests read public/graphs). */
 export type StepGraphBytes = (name: StepGraphName) => Promise<Uint8Array>;
 
+/** The step graphs served with the app under `<base>graphs/<name>.onnx` (public/graphs). */
+export function fetchStepGraphs(base: string): StepGraphBytes {
+  return async (name) => {
+    const url = new URL(`graphs/${name}.onnx`, base);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.pathname}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}
+
 export interface StepSessionTarget {
   /** 'wasm' only in tests: the app uses the resident loop on WebGPU. */
   backend: 'webgpu' | 'wasm';
