@@ -29,10 +29,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseFlags } from './cliArgs.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]?.startsWith('--') ? '1' : (all[i + 1] ?? '1')]] : acc), []),
-);
+const args = parseFlags(process.argv.slice(2));
 const runs = Number(args.runs ?? 5);
 const report = { when: new Date().toISOString(), node: process.version };
 const save = () => args.out && writeFileSync(args.out, JSON.stringify(report, null, 1));

@@ -9,8 +9,9 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { parseFlags } from './cliArgs.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = parseFlags(process.argv.slice(2));
 mkdirSync(args.out, { recursive: true });
 const manifest = JSON.parse(readFileSync(join(args.graph, 'manifest.json'), 'utf8'));
 const [B, T, h, w, tokens] = [2, 5, 16, 24, 77];
